@@ -1,0 +1,3 @@
+from linkflow_console.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""Errors a user can fix. Each names the file, the line and what to do; the CLI turns them
+into a message and exit code 2, the TUI into an error screen. Never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class UserError(Exception):
+    """Bad input from the user: a file, a flag, an id. Exit code 2."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        fix: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.fix = fix
+
+    @property
+    def where(self) -> str:
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+class ChecklistError(UserError):
+    """The checklist TOML is malformed."""
+
+
+class StateError(UserError):
+    """The state file cannot be read; it is never overwritten while in this condition."""
+
+
+class ProfileError(UserError):
+    """The profile TOML is malformed or holds a literal secret."""
+
+
+def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
+    """1-based line of the first occurrence of `needle` at or after `start_line`."""
+    lines = text.splitlines()
+    for number in range(max(start_line, 1), len(lines) + 1):
+        if needle in lines[number - 1]:
+            return number
+    return None

@@ -1,0 +1,94 @@
+"""Runs probes: each under its timeout, all under a bounded pool, results streamed as they finish."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable
+
+from linkflow_console.probes.base import (
+    Evidence,
+    Outcome,
+    ProbeError,
+    ProbeResult,
+    Status,
+    implementation,
+)
+from linkflow_console.probes.catalog import PROBES
+from linkflow_console.probes.context import ProbeContext
+
+
+def missing_needs(probe_id: str, ctx: ProbeContext) -> list[str]:
+    return [key for key in PROBES[probe_id].needs if not ctx.profile.is_set(key)]
+
+
+async def run_probe(probe_id: str, ctx: ProbeContext) -> ProbeResult:
+    """Never raises: every failure to tell becomes a result with status `error`."""
+    started_at = ctx.clock()
+    start = time.perf_counter()
+    missing = missing_needs(probe_id, ctx)
+    if missing:
+        result = Outcome(Status.SKIPPED, f"not configured: set {', '.join(missing)} in the profile")
+    else:
+        try:
+            async with asyncio.timeout(ctx.timeout):
+                result = await implementation(probe_id)(ctx)
+        except TimeoutError:
+            result = Outcome(Status.ERROR, f"timed out after {ctx.timeout:g} s (could not tell)")
+        except ProbeError as exc:
+            result = Outcome(Status.ERROR, str(exc))
+        except Exception as exc:  # a probe bug or a library surprise: report, never crash the sweep
+            result = Outcome(Status.ERROR, f"probe failed unexpectedly: {type(exc).__name__}: {exc}")
+    duration_ms = (time.perf_counter() - start) * 1000
+    return _scrubbed(ProbeResult(
+        probe_id=probe_id,
+        status=result.status,
+        summary=result.summary,
+        evidence=result.evidence,
+        raw=result.raw,
+        values=result.values,
+        duration_ms=duration_ms,
+        started_at=started_at,
+    ), ctx)
+
+
+def _scrubbed(result: ProbeResult, ctx: ProbeContext) -> ProbeResult:
+    """Defence in depth: no resolved secret value survives into a result."""
+    scrub = ctx.scrub
+    return ProbeResult(
+        probe_id=result.probe_id,
+        status=result.status,
+        summary=scrub(result.summary),
+        evidence=tuple(
+            Evidence(scrub(e.label), scrub(e.expected), scrub(e.actual), e.ok) for e in result.evidence
+        ),
+        raw={k: scrub(v) for k, v in result.raw.items()},
+        values=result.values,
+        duration_ms=result.duration_ms,
+        started_at=result.started_at,
+    )
+
+
+async def sweep(
+    probe_ids: Iterable[str], ctx: ProbeContext, concurrency: int | None = None
+) -> AsyncIterator[ProbeResult]:
+    """Yield results in the order they finish."""
+    limit = asyncio.Semaphore(concurrency or int(ctx.setting("concurrency")))
+
+    async def bounded(probe_id: str) -> ProbeResult:
+        if missing_needs(probe_id, ctx):  # skipped ones need no slot
+            return await run_probe(probe_id, ctx)
+        async with limit:
+            return await run_probe(probe_id, ctx)
+
+    tasks = [asyncio.ensure_future(bounded(pid)) for pid in dict.fromkeys(probe_ids)]
+    try:
+        for finished in asyncio.as_completed(tasks):
+            yield await finished
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def run_all(probe_ids: Iterable[str], ctx: ProbeContext) -> dict[str, ProbeResult]:
+    return {result.probe_id: result async for result in sweep(probe_ids, ctx)}
