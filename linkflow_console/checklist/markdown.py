@@ -1,0 +1,129 @@
+"""Import a markdown checklist of the seed's shape into checklist TOML.
+
+Shape: `#` title, `##` sections, `###` subsections, `- [ ]` / `- [x]` items, nested bullets as
+children. Indented lines that are not bullets (notes, as written by `export`) are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomlkit
+
+from linkflow_console.errors import ChecklistError
+
+_ITEM = re.compile(r"^- \[( |x|X)\] (.+)$")
+_CHILD = re.compile(r"^\s{2,}- (?:\[( |x|X)\] )?(.+)$")
+
+
+@dataclass
+class ImportedItem:
+    text: str
+    checked: bool
+    line: int
+    children: list[tuple[str, bool]] = field(default_factory=list)
+
+
+@dataclass
+class ImportedChecklist:
+    title: str = "Checklist"
+    description: str = ""
+    sections: list[tuple[str, list[tuple[str, list[ImportedItem]]]]] = field(default_factory=list)
+
+
+def slug(text: str, limit: int = 40) -> str:
+    text = text.lower().replace("&", " and ").replace("+", " plus ")
+    words = re.findall(r"[a-z0-9]+", text)
+    out = ""
+    for word in words:
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > limit:
+            break
+        out = candidate
+    return out or "item"
+
+
+def parse_markdown(text: str, path: Path) -> ImportedChecklist:
+    result = ImportedChecklist()
+    description: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.rstrip()
+        if not stripped:
+            continue
+        if stripped.startswith("# "):
+            result.title = stripped[2:].strip()
+        elif stripped.startswith("## "):
+            result.sections.append((stripped[3:].strip(), []))
+        elif stripped.startswith("### "):
+            if not result.sections:
+                raise ChecklistError("subsection before any section", path=path, line=number, fix="add a '## Section' heading above it")
+            result.sections[-1][1].append((stripped[4:].strip(), []))
+        elif match := _ITEM.match(stripped):
+            if not result.sections or not result.sections[-1][1]:
+                raise ChecklistError("item outside a '###' subsection", path=path, line=number, fix="put items under a '### Subsection' heading")
+            result.sections[-1][1][-1][1].append(ImportedItem(match.group(2).strip(), match.group(1) in "xX", number))
+        elif match := _CHILD.match(line):
+            items = result.sections[-1][1][-1][1] if result.sections and result.sections[-1][1] else []
+            if not items:
+                raise ChecklistError("nested bullet without an item above it", path=path, line=number)
+            items[-1].children.append((match.group(2).strip(), (match.group(1) or " ") in "xX"))
+        elif not result.sections and not line.startswith(" "):
+            description.append(stripped)
+    result.description = " ".join(description)
+    if not any(items for _, subs in result.sections for _, items in subs):
+        raise ChecklistError("no '- [ ]' items found", path=path, fix="use the shape: ## Section, ### Subsection, - [ ] item")
+    return result
+
+
+def to_toml(imported: ImportedChecklist, checklist_id: str) -> tuple[str, dict[str, bool]]:
+    """(checklist TOML text, {item id: checked}) with generated, unique, readable ids."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Imported by `linkflow-console import`. Ids are generated once: keep them stable."))
+    doc.add("id", checklist_id)
+    doc.add("title", imported.title)
+    if imported.description:
+        doc.add("description", imported.description)
+    sections = tomlkit.aot()
+    checked: dict[str, bool] = {}
+    used: set[str] = set()
+
+    def unique(base: str) -> str:
+        candidate, n = base, 2
+        while candidate in used:
+            candidate, n = f"{base}-{n}", n + 1
+        used.add(candidate)
+        return candidate
+
+    for title, subsections in imported.sections:
+        section_id = unique(slug(title, 20))
+        section = tomlkit.table()
+        section.update({"id": section_id, "title": title})
+        subs = tomlkit.aot()
+        for sub_title, items in subsections:
+            sub_id = slug(sub_title, 20)
+            subsection = tomlkit.table()
+            subsection.update({"id": sub_id, "title": sub_title})
+            rows = tomlkit.aot()
+            for item in items:
+                item_id = unique(f"{section_id}.{sub_id}.{slug(item.text)}")
+                checked[item_id] = item.checked
+                row = tomlkit.table()
+                row.update({"id": item_id, "text": item.text, "severity": "normal"})
+                if item.children:
+                    children = tomlkit.aot()
+                    for child_text, child_checked in item.children:
+                        child_id = unique(f"{item_id}.{slug(child_text, 24)}")
+                        checked[child_id] = child_checked
+                        child = tomlkit.table()
+                        child.update({"id": child_id, "text": child_text})
+                        children.append(child)
+                    row["children"] = children
+                rows.append(row)
+            subsection["items"] = rows
+            subs.append(subsection)
+        section["subsections"] = subs
+        sections.append(section)
+    doc["sections"] = sections
+    return tomlkit.dumps(doc), checked

@@ -1,0 +1,122 @@
+"""Probes that ask Alertmanager (API v2): a paging receiver that a route reaches, and an alert
+followed from Prometheus into Alertmanager. Read-only: nothing is ever posted to Alertmanager."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
+from linkflow_console.probes.context import ProbeContext
+from linkflow_console.probes.prometheus import (
+    alert_title,
+    prometheus_alerts,
+    prometheus_data,
+    request_json,
+)
+
+PAGING_INTEGRATIONS = ("pagerduty_configs", "opsgenie_configs")
+
+
+async def alertmanager_json(ctx: ProbeContext, path: str, params: dict[str, str] | None = None) -> Any:
+    return await request_json(ctx, str(ctx.setting("alertmanager.url")), path, params)
+
+
+def _routed_receivers(route: dict[str, Any], inherited: str | None = None) -> Iterator[str]:
+    """Every receiver the routing tree can send to (a child route inherits its parent's)."""
+    receiver = route.get("receiver") or inherited
+    if receiver:
+        yield receiver
+    for child in route.get("routes") or []:
+        yield from _routed_receivers(child, receiver)
+
+
+def _integrations(receiver: dict[str, Any]) -> list[str]:
+    return sorted(key.removesuffix("_configs") for key, value in receiver.items() if key.endswith("_configs") and value)
+
+
+@probe("alertmanager.paging-receiver")
+async def paging_receiver(ctx: ProbeContext) -> Outcome:
+    import yaml
+
+    status = await alertmanager_json(ctx, "/api/v2/status")
+    original = (status.get("config") or {}).get("original") if isinstance(status, dict) else None
+    if not original:
+        raise ProbeError("/api/v2/status carries no config.original (is this Alertmanager?)")
+    try:
+        config = yaml.safe_load(original) or {}
+    except yaml.YAMLError as exc:
+        raise ProbeError(f"Alertmanager's configuration does not parse as YAML: {exc}") from None
+    receivers = {r.get("name", "?"): r for r in config.get("receivers") or []}
+    routed = set(_routed_receivers(config.get("route") or {}))
+    evidence = []
+    paging_routed: list[str] = []
+    paging_unrouted: list[str] = []
+    for name, receiver in receivers.items():
+        kinds = _integrations(receiver)
+        pages = any(receiver.get(key) for key in PAGING_INTEGRATIONS)
+        reached = name in routed
+        if pages:
+            (paging_routed if reached else paging_unrouted).append(name)
+        where = "reached by a route" if reached else "no route sends to it"
+        evidence.append(Evidence(
+            f"receiver {name}", "pagerduty or opsgenie, routed",
+            f"{', '.join(kinds) or 'no integrations'}; {where}", pages and reached,
+        ))
+    raw = {"receivers": ", ".join(receivers) or "none", "routed receivers": ", ".join(sorted(routed)) or "none"}
+    if paging_routed:
+        return outcome(Status.PASS, f"paging receiver {', '.join(paging_routed)} is routed", evidence, raw)
+    if paging_unrouted:
+        summary = f"paging receiver {', '.join(paging_unrouted)} exists but no route sends to it"
+        return outcome(Status.FAIL, summary, evidence, raw)
+    existing = "; ".join(f"{n}: {', '.join(_integrations(r)) or 'nothing'}" for n, r in receivers.items())
+    return outcome(Status.FAIL, f"no PagerDuty or Opsgenie receiver (have {existing or 'no receivers'})", evidence, raw)
+
+
+async def _external_labels(ctx: ProbeContext) -> dict[str, str]:
+    """Prometheus adds its external labels to every alert it sends to Alertmanager."""
+    import yaml
+
+    data = await prometheus_data(ctx, "/api/v1/status/config")
+    config = yaml.safe_load(data.get("yaml", "")) or {}
+    return {str(k): str(v) for k, v in ((config.get("global") or {}).get("external_labels") or {}).items()}
+
+
+def _visible(labels: dict[str, str], shown: list[dict[str, str]]) -> bool:
+    return any(all(other.get(k) == v for k, v in labels.items()) for other in shown)
+
+
+@probe("alertmanager.alert-end-to-end")
+async def alert_end_to_end(ctx: ProbeContext) -> Outcome:
+    if not ctx.profile.is_set("prometheus.url"):
+        raise ProbeError("prometheus.url is not set: there is no Prometheus to follow an alert from")
+    external = await _external_labels(ctx)
+    firing = [
+        {**external, **alert.get("labels", {})}
+        for alert in await prometheus_alerts(ctx)
+        if alert.get("state") == "firing"
+    ]
+    shown = [alert.get("labels", {}) for alert in await alertmanager_json(ctx, "/api/v2/alerts")]
+    raw: dict[str, Any] = {"firing in Prometheus": len(firing), "alerts in Alertmanager": len(shown)}
+    if not firing:
+        return outcome(
+            Status.WARN, "no test alert to follow; add a Watchdog rule (vector(1))",
+            [Evidence("firing alerts in Prometheus", ">= 1 (e.g. Watchdog)", "0", False)], raw,
+        )
+    evidence = []
+    for labels in firing:
+        seen = _visible(labels, shown)
+        evidence.append(Evidence(alert_title(labels), "visible in Alertmanager", "visible" if seen else "missing", seen))
+    missing = [e.label for e in evidence if not e.ok]
+    if not missing:
+        return outcome(Status.PASS, f"{len(firing)} firing alert(s) reach Alertmanager", evidence, raw)
+    if len(missing) < len(firing):
+        return outcome(Status.WARN, f"some firing alerts missing from Alertmanager: {', '.join(missing)}", evidence, raw)
+    senders = await prometheus_data(ctx, "/api/v1/alertmanagers")
+    active = [a.get("url", "?") for a in senders.get("activeAlertmanagers", [])]
+    raw["Prometheus sends to"] = ", ".join(active) or "nothing"
+    evidence.append(Evidence("Prometheus's Alertmanagers", str(ctx.setting("alertmanager.url")),
+                             ", ".join(active) or "none configured", bool(active)))
+    why = "Prometheus has no Alertmanager configured" if not active else f"Prometheus sends to {', '.join(active)}"
+    return outcome(Status.FAIL, f"{len(missing)} firing alert(s) never reached this Alertmanager ({why})", evidence, raw)
+

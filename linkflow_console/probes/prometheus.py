@@ -1,0 +1,491 @@
+"""Probes that ask Prometheus itself (HTTP API): key series, alert rules and their thresholds,
+rules on missing series, scrape targets, firing alerts and the live error rate and p95 latency.
+
+LinkFlow's code registers `linkflow_*` metrics while its shipped rules use other names
+(`http_requests_total`, `http_request_duration_seconds_bucket`, `asynq_queue_size`): every lookup
+accepts both, and `prometheus.rules-series` catches rules that can never fire.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
+from linkflow_console.probes.context import ProbeContext
+
+# ---------------------------------------------------------------------------------------------
+# HTTP API access (also used by the Alertmanager probes)
+
+
+async def request_json(
+    ctx: ProbeContext, base_url: str, path: str, params: dict[str, str] | None = None, token: str | None = None
+) -> Any:
+    """GET base_url + path and parse JSON; ProbeError for anything that keeps us from telling."""
+    import httpx
+
+    await ctx.ensure_reachable(base_url)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = base_url + path
+    try:
+        async with ctx.http_client() as client:
+            response = await client.get(url, params=params, headers=headers)
+    except httpx.TimeoutException:
+        raise ProbeError(f"{url} did not answer within {ctx.timeout * 0.8:.1f} s") from None
+    except httpx.HTTPError as exc:
+        raise ProbeError(f"{url}: {type(exc).__name__}: {exc}") from None
+    if response.status_code in (401, 403):
+        hint = "check prometheus.token" if token else "the server wants credentials: set prometheus.token"
+        raise ProbeError(f"{url} refused the probe (HTTP {response.status_code}); {hint}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise ProbeError(f"{url} answered HTTP {response.status_code} with something that is not JSON") from None
+    if response.status_code != 200:
+        detail = body.get("error", "") if isinstance(body, dict) else ""
+        raise ProbeError(f"{url} answered HTTP {response.status_code} {detail}".rstrip())
+    return body
+
+
+async def prometheus_data(ctx: ProbeContext, path: str, params: dict[str, str] | None = None) -> Any:
+    """The `data` of a Prometheus API answer (`{"status": "success", "data": ...}`)."""
+    base_url = str(ctx.setting("prometheus.url"))
+    body = await request_json(ctx, base_url, path, params, await ctx.secret("prometheus.token"))
+    if not isinstance(body, dict) or body.get("status") != "success" or "data" not in body:
+        raise ProbeError(f"{base_url}{path} did not answer like the Prometheus API: {str(body)[:200]}")
+    return body["data"]
+
+
+async def metric_names(ctx: ProbeContext) -> set[str]:
+    """Names of the series Prometheus has stored in the last hour (older ones no longer count)."""
+    names = await prometheus_data(ctx, "/api/v1/label/__name__/values", {"start": str(int(time.time()) - 3600)})
+    return set(names)
+
+
+def label_text(labels: dict[str, str], skip: Iterable[str] = ("alertname",)) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k not in skip)
+
+
+def alert_title(labels: dict[str, str]) -> str:
+    rest = label_text(labels)
+    return f"{labels.get('alertname', '?')}{{{rest}}}" if rest else labels.get("alertname", "?")
+
+
+# ---------------------------------------------------------------------------------------------
+# Key metrics
+
+
+@dataclass(frozen=True)
+class KeyMetric:
+    label: str
+    # Every group must have one name present; a name also matches its histogram/counter series.
+    groups: tuple[tuple[str, ...], ...]
+
+
+KEY_METRICS = (
+    KeyMetric("request latency", (("linkflow_http_request_duration_seconds", "http_request_duration_seconds"),)),
+    KeyMetric("error rate (requests by status)", (("linkflow_http_requests_total", "http_requests_total"),)),
+    KeyMetric("queue depth", (("linkflow_queue_depth", "asynq_queue_size", "linkflow_webhook_queue_depth"),)),
+    KeyMetric(
+        "active workers",
+        (("linkflow_workflow_executions_in_progress", "linkflow_active_workers", "asynq_active_workers"),),
+    ),
+    KeyMetric(
+        "database connections",
+        (("linkflow_db_connections_open", "go_sql_open_connections", "pg_stat_activity_count",
+          "pg_stat_database_numbackends"),),
+    ),
+    KeyMetric(
+        "memory/CPU",
+        (("process_resident_memory_bytes", "container_memory_working_set_bytes", "go_memstats_alloc_bytes"),
+         ("process_cpu_seconds_total", "container_cpu_usage_seconds_total")),
+    ),
+)
+_SERIES_SUFFIXES = ("", "_bucket", "_count", "_sum", "_total", "_created")
+
+
+def _present(candidates: tuple[str, ...], names: set[str]) -> str | None:
+    return next((c for c in candidates for s in _SERIES_SUFFIXES if c + s in names), None)
+
+
+@probe("prometheus.key-metrics")
+async def key_metrics(ctx: ProbeContext) -> Outcome:
+    names = await metric_names(ctx)
+    evidence: list[Evidence] = []
+    missing: list[str] = []
+    for metric in KEY_METRICS:
+        found = [_present(group, names) for group in metric.groups]
+        ok = all(found)
+        if not ok:
+            missing.append(metric.label)
+        expected = " and ".join("one of " + ", ".join(group) for group in metric.groups)
+        evidence.append(Evidence(metric.label, expected, ", ".join(f or "missing" for f in found), ok))
+    raw = {"series names": len(names)}
+    if not missing:
+        return outcome(Status.PASS, f"all {len(KEY_METRICS)} key metrics present", evidence, raw)
+    if len(missing) == len(KEY_METRICS):
+        return outcome(Status.FAIL, "none of the key metrics exist as series", evidence, raw)
+    return outcome(Status.WARN, f"missing: {', '.join(missing)}", evidence, raw)
+
+
+# ---------------------------------------------------------------------------------------------
+# Alert rules: one engine, a table of what each checklist alert looks like
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    name: str
+    expression: str
+    group: str
+    health: str
+    state: str
+    last_error: str
+
+
+async def alerting_rules(ctx: ProbeContext) -> list[AlertRule]:
+    data = await prometheus_data(ctx, "/api/v1/rules", {"type": "alert"})
+    return [
+        AlertRule(
+            rule.get("name", "?"), rule.get("query", ""), group.get("name", "?"),
+            rule.get("health", "unknown"), rule.get("state", "?"), rule.get("lastError", ""),
+        )
+        for group in data.get("groups", [])
+        for rule in group.get("rules", [])
+        if rule.get("type") == "alerting"
+    ]
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_COMPARISON = re.compile(rf"(>=|<=|==|!=|>|<)\s*(?:bool\s+)?({_NUMBER})(?![\w.])")
+_QUANTILE = re.compile(rf"histogram_quantile\s*\(\s*({_NUMBER})")
+
+
+def strip_literals(expression: str) -> str:
+    """The expression without strings, label matchers and range selectors (they hide operators)."""
+    text = _STRING.sub('""', expression)
+    text = re.sub(r"\{[^{}]*\}", "{}", text)
+    return re.sub(r"\[[^\[\]]*\]", "[]", text)
+
+
+def first_comparison(expression: str) -> tuple[str, float] | None:
+    """The first comparison against a number: its operator and the number (the rule's threshold)."""
+    match = _COMPARISON.search(strip_literals(expression))
+    return (match.group(1), float(match.group(2))) if match else None
+
+
+def as_ratio(value: float, expression: str) -> float:
+    """Error-rate thresholds come as 0.01 or as 1 (percent, usually with `* 100`)."""
+    percent = re.search(r"\*\s*100\b|\b100\s*\*", expression) or value >= 1
+    return value / 100 if percent else value
+
+
+def as_seconds(value: float, expression: str) -> float:
+    """Latency thresholds come as 2 (seconds) or 2000 (milliseconds)."""
+    millis = re.search(r"_ms\b|_ms_|millisecond", expression, re.IGNORECASE) or value > 60
+    return value / 1000 if millis else value
+
+
+def as_is(value: float, expression: str) -> float:
+    return value
+
+
+@dataclass(frozen=True)
+class AlertCheck:
+    what: str  # the checklist's words
+    names: re.Pattern[str]  # a rule whose name matches is a candidate
+    expression: tuple[re.Pattern[str], ...]  # ... and so is one whose expression matches all of these
+    limit: float | None = None  # the checklist threshold in canonical units; None: existing is enough
+    unit: str = ""
+    normalise: Callable[[float, str], float] = as_is
+    min_quantile: float | None = None  # a latency rule on a lower quantile is looser
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text, re.IGNORECASE)
+
+
+ALERT_CHECKS: dict[str, AlertCheck] = {
+    "prometheus.alert-error-rate": AlertCheck(
+        "error rate > 1 %",
+        _pattern(r"error.?(rate|ratio|percent)|5xx|server.?errors"),
+        (_pattern(r'(status|code)\w*\s*=~?\s*"5'), _pattern(r"/")),
+        0.01, "ratio", as_ratio,
+    ),
+    "prometheus.alert-latency": AlertCheck(
+        "p95 latency > 2 s",
+        _pattern(r"latency|slow.?(request|response)|response.?time"),
+        (_pattern(r"histogram_quantile\s*\("), _pattern(r"(http|request)\w*(duration|latency)")),
+        2.0, "s", as_seconds, min_quantile=0.95,
+    ),
+    "prometheus.alert-queue-backlog": AlertCheck(
+        "queue backlog > 1000 jobs",
+        _pattern(r"queue.?(backlog|depth|size|length)|backlog"),
+        (_pattern(r"queue_(depth|size|length|backlog)"),),
+        1000.0, "jobs",
+    ),
+    "prometheus.alert-service-down": AlertCheck(
+        "service down",
+        _pattern(r"^(api|service|app|instance|target|linkflow)\w*(down|unavailable|unreachable)$"),
+        (_pattern(r"(?<![\w:])up\s*(\{[^}]*\})?\s*==\s*0|absent\s*\(\s*up\b"),),
+    ),
+    "prometheus.alert-database": AlertCheck(
+        "database connection issues",
+        _pattern(r"(postgres|database|db|pg)\w*(down|conn|unavailable|unreachable|exhausted)"
+                 r"|high\w*connection|connection\w*(count|pool|exhausted|saturat)"),
+        (_pattern(r"\bpg_up\b|pg_stat_activity_count|pg_stat_database_numbackends"
+                  r"|linkflow_db_connections_open|go_sql_\w*connections"),),
+    ),
+    "prometheus.alert-disk": AlertCheck(
+        "disk space low",
+        _pattern(r"(disk|filesystem|volume)\w*(space|full|low|fill|usage)"),
+        (_pattern(r"node_filesystem_(avail|free|size)_bytes|kubelet_volume_stats_(available|used)_bytes"),),
+    ),
+    "prometheus.alert-memory": AlertCheck(
+        "memory usage high",
+        _pattern(r"mem(ory)?\w*(high|usage|pressure)|high\w*mem|oom"),
+        (_pattern(r"process_resident_memory_bytes|container_memory_(working_set|rss|usage)_bytes"
+                  r"|node_memory_mem(available|free)_bytes|go_memstats_\w*bytes"),),
+    ),
+}
+
+
+def matches(check: AlertCheck, rule: AlertRule) -> bool:
+    by_expression = all(p.search(rule.expression) for p in check.expression)
+    return bool(check.names.search(rule.name)) or by_expression
+
+
+def judge(check: AlertCheck, rule: AlertRule) -> tuple[Status, str, list[Evidence]]:
+    """How well one matching rule covers the checklist alert: verdict, summary, evidence."""
+    evidence = [
+        Evidence("rule", "an alerting rule for " + check.what, f"{rule.name} (group {rule.group})", True),
+        Evidence("expression", "", " ".join(rule.expression.split())),
+        Evidence("health / state", "ok", f"{rule.health} / {rule.state}", rule.health != "err"),
+    ]
+    if rule.health == "err":
+        return Status.WARN, f"{rule.name} exists but fails to evaluate: {rule.last_error}", evidence
+    comparison = first_comparison(rule.expression)
+    if check.limit is None:
+        if comparison:
+            evidence.append(Evidence("threshold", "", f"{comparison[0]} {comparison[1]:g}"))
+        return Status.PASS, f"{rule.name} alerts on {check.what}", evidence
+    expected = f"> {check.limit:g} {check.unit} or stricter"
+    if comparison is None or comparison[0] not in (">", ">="):
+        evidence.append(Evidence("threshold", expected, "no '> number' comparison found", False))
+        return Status.WARN, f"{rule.name} found but its threshold could not be read", evidence
+    threshold = check.normalise(comparison[1], rule.expression)
+    ok = threshold <= check.limit
+    evidence.append(Evidence("threshold", expected, f"> {threshold:g} {check.unit} (read {comparison[1]:g})", ok))
+    found = f"> {threshold:g} {check.unit}"
+    if check.min_quantile is not None:
+        quantile = _QUANTILE.search(rule.expression)
+        q = float(quantile.group(1)) if quantile else None
+        quantile_ok = q is not None and q >= check.min_quantile
+        evidence.append(Evidence("quantile", f">= {check.min_quantile:g}", "none" if q is None else f"{q:g}", quantile_ok))
+        ok = ok and quantile_ok
+        found += f" at quantile {'?' if q is None else f'{q:g}'}"
+    if ok:
+        return Status.PASS, f"{rule.name} alerts at {found} (checklist: {check.what})", evidence
+    return Status.WARN, f"{rule.name} is looser than the checklist: {found}, wanted {check.what}", evidence
+
+
+_RANK = {Status.PASS: 0, Status.WARN: 1}
+
+
+async def check_alert(ctx: ProbeContext, probe_id: str) -> Outcome:
+    check = ALERT_CHECKS[probe_id]
+    rules = await alerting_rules(ctx)
+    candidates = [rule for rule in rules if matches(check, rule)]
+    if not candidates:
+        return outcome(
+            Status.FAIL,
+            f"no alerting rule for {check.what} among {len(rules)} rules",
+            [Evidence("rule", "an alerting rule for " + check.what, "none found by name or expression", False)],
+            raw={"alerting rules": ", ".join(r.name for r in rules) or "none"},
+        )
+    judged = [judge(check, rule) for rule in candidates]
+    status, summary, evidence = min(judged, key=lambda j: _RANK[j[0]])
+    return outcome(status, summary, evidence, raw={"matching rules": ", ".join(r.name for r in candidates)})
+
+
+def _register_alert_probes() -> None:
+    """One probe per checklist alert, all served by `check_alert` (no per-alert copies)."""
+    for probe_id in ALERT_CHECKS:
+        async def run(ctx: ProbeContext, probe_id: str = probe_id) -> Outcome:
+            return await check_alert(ctx, probe_id)
+
+        probe(probe_id)(run)
+
+
+_register_alert_probes()
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules on missing series
+
+_KEYWORDS = {
+    "and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
+    "offset", "inf", "nan", "start", "end", "atan2",
+}
+_LABEL_LISTS = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
+_IDENTIFIER = re.compile(r"(?<![\w:.])([a-zA-Z_:][\w:]*)(?![\w:]|\s*\()")
+_NAME_MATCHER = re.compile(r'__name__\s*=\s*"([^"]+)"')
+
+
+def _without_absent(text: str) -> str:
+    """Drop absent(...) calls: they are meant to fire when their series is missing."""
+    while match := re.search(r"\babsent(_over_time)?\s*\(", text):
+        depth, end = 0, match.end() - 1
+        for end in range(match.end() - 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+        text = text[: match.start()] + "vector(0)" + text[end + 1:]
+    return text
+
+
+def series_names(expression: str) -> set[str]:
+    """Metric names a PromQL expression selects: identifiers that are not functions, keywords
+    or label names, plus {__name__="..."} matchers."""
+    text = _without_absent(expression)
+    names = set(_NAME_MATCHER.findall(text))
+    text = _LABEL_LISTS.sub(" ", strip_literals(text))
+    names.update(n for n in _IDENTIFIER.findall(text) if n.lower() not in _KEYWORDS)
+    return names
+
+
+@probe("prometheus.rules-series")
+async def rules_series(ctx: ProbeContext) -> Outcome:
+    rules = await alerting_rules(ctx)
+    if not rules:
+        return outcome(Status.FAIL, "no alerting rules are loaded", [Evidence("alerting rules", ">= 1", "0", False)])
+    existing = await metric_names(ctx)
+    evidence: list[Evidence] = []
+    broken: list[str] = []
+    for rule in rules:
+        wanted = series_names(rule.expression)
+        missing = sorted(wanted - existing)
+        if missing:
+            broken.append(f"{rule.name} ({', '.join(missing)})")
+        actual = f"missing: {', '.join(missing)}" if missing else ", ".join(sorted(wanted)) or "no series (constant)"
+        evidence.append(Evidence(rule.name, "every series exists", actual, not missing))
+    raw = {"series names in Prometheus": len(existing), "alerting rules": len(rules)}
+    if broken:
+        return outcome(Status.FAIL, "rules on missing series can never fire: " + "; ".join(broken), evidence, raw)
+    return outcome(Status.PASS, f"all {len(rules)} alerting rules name existing series", evidence, raw)
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets and firing alerts
+
+
+@probe("prometheus.targets-up")
+async def targets_up(ctx: ProbeContext) -> Outcome:
+    data = await prometheus_data(ctx, "/api/v1/targets", {"state": "active"})
+    targets = data.get("activeTargets", [])
+    if not targets:
+        return outcome(Status.FAIL, "Prometheus has no active scrape targets", [Evidence("targets", ">= 1", "0", False)])
+    evidence = []
+    down: list[str] = []
+    unknown: list[str] = []
+    for target in targets:
+        name = f"{target.get('labels', {}).get('job', '?')} {target.get('scrapeUrl', '?')}"
+        health = target.get("health", "unknown")
+        error = target.get("lastError", "")
+        if health == "down":
+            down.append(name)
+        elif health != "up":
+            unknown.append(name)  # not scraped yet
+        evidence.append(Evidence(name, "up", f"{health}: {error}" if error else health, health == "up"))
+    raw = {"active targets": len(targets)}
+    if down:
+        return outcome(Status.FAIL, f"{len(down)} of {len(targets)} targets down: {', '.join(down)}", evidence, raw)
+    if unknown:
+        return outcome(Status.WARN, f"not scraped yet: {', '.join(unknown)}", evidence, raw)
+    return outcome(Status.PASS, f"all {len(targets)} targets up", evidence, raw)
+
+
+# Alerts that fire on purpose to prove the pipeline works; their firing is good news.
+HEARTBEAT_ALERTS = re.compile(r"^(Watchdog|DeadMansSwitch|DeadMansSnitch|Heartbeat|InfoInhibitor)$", re.IGNORECASE)
+
+
+async def prometheus_alerts(ctx: ProbeContext) -> list[dict[str, Any]]:
+    data = await prometheus_data(ctx, "/api/v1/alerts")
+    return list(data.get("alerts", []))
+
+
+@probe("prometheus.firing-alerts")
+async def firing_alerts(ctx: ProbeContext) -> Outcome:
+    alerts = await prometheus_alerts(ctx)
+    evidence = []
+    firing: list[str] = []
+    for alert in alerts:
+        labels = alert.get("labels", {})
+        heartbeat = bool(HEARTBEAT_ALERTS.match(labels.get("alertname", "")))
+        title = alert_title(labels)
+        state = alert.get("state", "?")
+        if state == "firing" and not heartbeat:
+            firing.append(title)
+        ok = None if heartbeat or state != "firing" else False
+        note = " (heartbeat, fires on purpose)" if heartbeat else ""
+        evidence.append(Evidence(title, "not firing", f"{state} since {alert.get('activeAt', '?')}{note}", ok))
+    raw = {"alerts": len(alerts)}
+    if firing:
+        return outcome(Status.WARN, f"{len(firing)} firing: {', '.join(firing)}", evidence, raw, {"firing_alerts": len(firing)})
+    return outcome(Status.PASS, "no alert firing", evidence, raw, {"firing_alerts": 0})
+
+
+# ---------------------------------------------------------------------------------------------
+# Live error rate and p95 (recorded by launch-day check-ins)
+
+REQUEST_COUNTERS = ("linkflow_http_requests_total", "http_requests_total")
+DURATION_HISTOGRAMS = ("linkflow_http_request_duration_seconds", "http_request_duration_seconds")
+
+
+def error_ratio_query(counter: str) -> str:
+    # Without a 5xx series the numerator would be empty and hide the ratio: default it to 0.
+    errors = " or ".join(f'sum(rate({counter}{{{label}=~"5.."}}[5m]))' for label in ("status", "code"))
+    return f"({errors} or vector(0)) / sum(rate({counter}[5m]))"
+
+
+def p95_query(histogram: str) -> str:
+    return f"histogram_quantile(0.95, sum by (le) (rate({histogram}_bucket[5m])))"
+
+
+async def first_value(ctx: ProbeContext, queries: list[str]) -> tuple[str, float]:
+    """The value of the first query that returns a sample; ProbeError 'no series' when none does."""
+    for query in queries:
+        data = await prometheus_data(ctx, "/api/v1/query", {"query": query})
+        result = data.get("result", [])
+        if data.get("resultType") == "vector" and result:
+            return query, float(result[0]["value"][1])
+    raise ProbeError("no series: none of these queries returned data: " + " | ".join(queries))
+
+
+async def live_value(
+    ctx: ProbeContext, queries: list[str], key: str, limit: float, show: Callable[[float], str], what: str
+) -> Outcome:
+    query, value = await first_value(ctx, queries)
+    if math.isnan(value):
+        raise ProbeError(f"no requests in the last 5 minutes: the {what} is undefined ({query})")
+    ok = value <= limit
+    evidence = [Evidence(what + " over 5m", f"<= {show(limit)}", show(value), ok)]
+    values = {key: value} if math.isfinite(value) else {}
+    summary = f"{what} {show(value)} ({'within' if ok else 'above'} {show(limit)})"
+    return outcome(Status.PASS if ok else Status.FAIL, summary, evidence, {"query": query}, values)
+
+
+@probe("prometheus.error-rate")
+async def error_rate(ctx: ProbeContext) -> Outcome:
+    queries = [error_ratio_query(counter) for counter in REQUEST_COUNTERS]
+    return await live_value(ctx, queries, "error_rate", 0.01, lambda v: f"{v * 100:.2f} %", "5xx error rate")
+
+
+@probe("prometheus.latency-p95")
+async def latency_p95(ctx: ProbeContext) -> Outcome:
+    queries = [p95_query(histogram) for histogram in DURATION_HISTOGRAMS]
+    return await live_value(ctx, queries, "p95_seconds", 2.0, lambda v: f"{v:.3f} s", "p95 latency")

@@ -1,0 +1,1 @@
+"""Reports: markdown/JSON exports, the `check` JSON/JUnit/table, the status table."""

@@ -1,0 +1,75 @@
+"""Rich tables for the terminal: status, check results, probe catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+
+from linkflow_console.checklist.model import Checklist
+from linkflow_console.probes.catalog import PROBES
+from linkflow_console.reports.check import CheckRow
+from linkflow_console.status import ItemView, Shown, overall_progress, section_progress
+
+STATUS_STYLES = {
+    "pass": "green", "done": "green", "warn": "yellow", "fail": "bold red", "error": "magenta",
+    "skipped": "dim", "manual": "cyan", "open": "", "na": "dim", "waived": "blue", "expired": "yellow",
+}
+
+
+def bar(ratio: float, width: int = 20) -> str:
+    filled = round(ratio * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def status_table(checklist: Checklist, views: dict[str, ItemView], environment: str, state_path: Path) -> Table:
+    total = overall_progress(checklist, views)
+    table = Table(
+        title=f"{checklist.title} — {environment}",
+        caption=f"state: {state_path}",
+        title_justify="left",
+    )
+    for column, justify in (("Section", "left"), ("Done", "right"), ("Progress", "left"), ("Failing", "right"), ("Open blockers", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for section in checklist.sections:
+        progress = section_progress(section, views)
+        section_views = [views[i.id] for i in section.items()]
+        failing = sum(v.shown in (Shown.FAIL, Shown.ERROR) for v in section_views)
+        blockers = sum(v.item.severity == "blocker" and not v.complete for v in section_views)
+        table.add_row(
+            section.title,
+            str(progress),
+            f"{bar(progress.ratio)} {progress.ratio:4.0%}",
+            Text(str(failing), style="bold red" if failing else "dim"),
+            Text(str(blockers), style="yellow" if blockers else "dim"),
+        )
+    table.add_section()
+    table.add_row("Total", str(total), f"{bar(total.ratio)} {total.ratio:4.0%}", "", "")
+    return table
+
+
+def check_table(rows: list[CheckRow]) -> Table:
+    table = Table(title="linkflow-console check", title_justify="left", expand=False)
+    table.add_column("Item")
+    table.add_column("Status")
+    table.add_column("Summary", overflow="fold")
+    for row in rows:
+        status = row.status
+        shown = f"{status} ({row.view.shown})" if row.accepted else status
+        table.add_row(row.view.item.id, Text(shown, style=STATUS_STYLES.get(status, "")), row.summary)
+    return table
+
+
+def probes_table(checklist: Checklist) -> Table:
+    table = Table(title="Probes", title_justify="left")
+    table.add_column("Probe")
+    table.add_column("Proves item")
+    table.add_column("Needs (profile keys)")
+    items_by_probe: dict[str, list[str]] = {}
+    for item in checklist.all_items():
+        for probe_id in item.probes:
+            items_by_probe.setdefault(probe_id, []).append(item.id)
+    for probe_id, spec in PROBES.items():
+        table.add_row(probe_id, "\n".join(items_by_probe.get(probe_id, ["-"])), ", ".join(spec.needs))
+    return table

@@ -1,0 +1,84 @@
+"""What every command and the TUI start from: checklist + state + profile, resolved from options."""
+
+from __future__ import annotations
+
+import difflib
+import getpass
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from linkflow_console.checklist import Checklist, load_checklist
+from linkflow_console.errors import UserError
+from linkflow_console.paths import bundled_checklist, default_state_path
+from linkflow_console.probes.profile import Profile, empty_profile, load_profile
+from linkflow_console.state import StateStore
+from linkflow_console.status import ItemView, all_views
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (containers): fall back to the environment
+        return os.environ.get("USER") or "operator"
+
+
+@dataclass
+class Session:
+    checklist: Checklist
+    checklist_path: Path
+    store: StateStore
+    profile: Profile
+    operator: str
+    runbooks_dir: Path | None = None
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @property
+    def environment(self) -> str:
+        return self.store.environment
+
+    def today(self) -> date:
+        return self.clock().astimezone(UTC).date()
+
+    def views(self, pending: frozenset[str] = frozenset()) -> dict[str, ItemView]:
+        return all_views(self.checklist, self.store.state, self.today(), pending=pending)
+
+    def require_item(self, item_id: str) -> str:
+        if item_id in self.checklist:
+            return item_id
+        ids = [item.id for item in self.checklist.all_items()]
+        close = difflib.get_close_matches(item_id, ids, n=3, cutoff=0.5)
+        if not close:
+            close = [i for i in ids if item_id.lower() in i][:3]
+        hint = f"did you mean {', '.join(close)}?" if close else "list the ids with `linkflow-console export --format json`"
+        raise UserError(f"unknown item id {item_id!r}", path=self.checklist_path, fix=hint)
+
+
+def open_session(
+    *,
+    checklist: str | Path | None = None,
+    state: str | Path | None = None,
+    profile: str | Path | None = None,
+    operator: str | None = None,
+    environment: str | None = None,
+    runbooks: str | Path | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Session:
+    checklist_path = Path(checklist) if checklist else bundled_checklist()
+    model = load_checklist(checklist_path)
+    loaded_profile = load_profile(profile) if profile else empty_profile()
+    env_name = environment or (loaded_profile.name if profile else "default")
+    state_path = Path(state) if state else default_state_path(model.id, env_name)
+    store = StateStore(state_path, model.id, env_name, clock=clock)
+    runbooks_dir = Path(runbooks) if runbooks else (
+        Path(loaded_profile.get("runbooks")) if loaded_profile.get("runbooks") else None
+    )
+    if runbooks_dir is not None and not runbooks_dir.is_dir():
+        raise UserError("runbook directory not found", path=runbooks_dir, fix="pass an existing directory with --runbooks")
+    return Session(model, checklist_path, store, loaded_profile, operator or default_operator(), runbooks_dir, clock)

@@ -1,0 +1,351 @@
+"""The state file: TOML written with tomlkit (a person's comments survive), atomically, under a
+lock, re-read before every change (two consoles lose nothing), with an append-only audit log."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import ParseError
+from tomlkit.toml_document import TOMLDocument
+
+from linkflow_console.errors import StateError, UserError
+from linkflow_console.probes.base import ProbeResult
+from linkflow_console.state.model import SCHEMA_VERSION, State, build_state
+
+Mutation = Callable[[TOMLDocument, datetime], dict[str, Any]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _seconds(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+class StateStore:
+    def __init__(
+        self,
+        path: Path | str,
+        checklist_id: str,
+        environment: str = "default",
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.path = Path(path)
+        self.checklist_id = checklist_id
+        self.environment = environment
+        self.clock = clock
+        self.audit_path = self.path.with_name(self.path.name.removesuffix(".toml") + ".audit.jsonl")
+        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        self._state: State | None = None
+        self._signature: tuple[int, int, int] | None = None
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        if self._state is None:
+            self.load()
+        assert self._state is not None
+        return self._state
+
+    def load(self) -> State:
+        signature = self._disk_signature()
+        doc, text = self._read_doc()
+        self._state = build_state(doc.unwrap(), text, self.path)
+        self._signature = signature
+        return self._state
+
+    def changed_on_disk(self) -> bool:
+        return self._disk_signature() != self._signature
+
+    def refresh_if_changed(self) -> bool:
+        """Reload when another console (or a person) changed the file. True when reloaded."""
+        if not self.changed_on_disk():
+            return False
+        self.load()
+        return True
+
+    def _disk_signature(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _read_doc(self) -> tuple[TOMLDocument, str]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return self._new_doc(), ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"cannot read state file: {exc}", path=self.path) from None
+        try:
+            doc = tomlkit.parse(text)
+        except ParseError as exc:
+            kept = self._keep_aside(text)
+            raise StateError(
+                f"state file is not valid TOML ({exc}); it was not changed and a copy is kept at {kept}",
+                path=self.path,
+                line=exc.line,
+                fix="repair that line by hand, or move the file away to start a fresh state",
+            ) from None
+        checklist = doc.get("checklist")
+        if checklist not in (None, self.checklist_id):
+            raise StateError(
+                f"this state belongs to checklist {checklist!r}, not {self.checklist_id!r}",
+                path=self.path,
+                fix="pass the matching --checklist, or a different --state",
+            )
+        return doc, text
+
+    def _keep_aside(self, text: str) -> Path:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+        kept = self.path.with_name(f"{self.path.name}.corrupt-{digest}")
+        if not kept.exists():
+            shutil.copy2(self.path, kept)
+        return kept
+
+    def _new_doc(self) -> TOMLDocument:
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment(f"linkflow-console state: checklist {self.checklist_id!r}, environment {self.environment!r}."))
+        doc.add(tomlkit.comment("Plain TOML: safe to read and edit by hand; comments you add are kept."))
+        doc.add(tomlkit.comment(f"Every change is also appended to {self.audit_path.name}."))
+        doc.add("schema", SCHEMA_VERSION)
+        doc.add("checklist", self.checklist_id)
+        doc.add("environment", self.environment)
+        return doc
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path, "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def mutate(self, mutation: Mutation) -> State:
+        """Lock, re-read from disk, apply, audit, write atomically. Returns the new state.
+
+        The change is durable (fsynced) when this returns."""
+        with self._locked():
+            doc, _ = self._read_doc()
+            now = _seconds(self.clock())
+            entry = mutation(doc, now)
+            text = tomlkit.dumps(doc)
+            self._append_audit({"at": now.isoformat(), **entry})
+            _atomic_write(self.path, text)
+            self._state = build_state(doc.unwrap(), text, self.path)
+            self._signature = self._disk_signature()
+        return self._state
+
+    def _append_audit(self, entry: dict[str, Any]) -> None:
+        line = json.dumps({**entry, "checklist": self.checklist_id, "environment": self.environment}, default=str)
+        fd = os.open(self.audit_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (line + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def audit_entries(self) -> list[dict[str, Any]]:
+        try:
+            lines = self.audit_path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        entries = []
+        for line in lines:
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a torn last line after a crash: the state file is the truth
+        return entries
+
+    # -- item operations -----------------------------------------------------------------
+    def tick(self, item_id: str, by: str, note: str = "") -> State:
+        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+            table = _item_table(doc, item_id)
+            table["done"] = True
+            table["by"] = by
+            table["at"] = now
+            _set_or_remove(table, "note", note)
+            _history(table, "tick", by, now, note)
+            return {"action": "tick", "item": item_id, "by": by, "note": note}
+
+        return self.mutate(apply)
+
+    def untick(self, item_id: str, by: str, note: str = "") -> State:
+        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+            table = _item_table(doc, item_id)
+            table["done"] = False
+            table["by"] = by
+            table["at"] = now
+            _set_or_remove(table, "note", note)
+            _history(table, "untick", by, now, note)
+            return {"action": "untick", "item": item_id, "by": by, "note": note}
+
+        return self.mutate(apply)
+
+    def add_note(self, item_id: str, by: str, text: str) -> State:
+        text = _required(text, "note", "say what you want to record")
+
+        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+            table = _item_table(doc, item_id)
+            table["note"] = text
+            _history(table, "note", by, now, text)
+            return {"action": "note", "item": item_id, "by": by, "note": text}
+
+        return self.mutate(apply)
+
+    def set_na(self, item_id: str, by: str, reason: str) -> State:
+        reason = _required(reason, "reason", "N/A needs a reason, e.g. --reason 'single region deployment'")
+
+        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+            table = _item_table(doc, item_id)
+            table["na_reason"] = reason
+            _history(table, "na", by, now, reason)
+            return {"action": "na", "item": item_id, "by": by, "reason": reason}
+
+        return self.mutate(apply)
+
+    def clear_na(self, item_id: str, by: str) -> State:
+        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+            table = _item_table(doc, item_id)
+            _set_or_remove(table, "na_reason", "")
+            _history(table, "clear-na", by, now, "")
+            return {"action": "clear-na", "item": item_id, "by": by}
+
+        return self.mutate(apply)
+
+    def waive(self, item_id: str, by: str, reason: str, owner: str, until: date) -> State:
+        reason = _required(reason, "reason", "a waiver needs a reason")
+        owner = _required(owner, "owner", "a waiver needs an owner who will close it")
+        if until < self.clock().date():
+            raise UserError(f"waiver date {until} is in the past", fix="give --until a future date (YYYY-MM-DD)")
+
+        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+            table = _item_table(doc, item_id)
+            waiver = tomlkit.inline_table()
+            waiver.update({"reason": reason, "owner": owner, "until": until, "by": by, "at": now})
+            table["waiver"] = waiver
+            summary = f"{reason} (owner {owner}, until {until.isoformat()})"
+            _history(table, "waive", by, now, summary)
+            return {"action": "waive", "item": item_id, "by": by, "reason": reason, "owner": owner, "until": until.isoformat()}
+
+        return self.mutate(apply)
+
+    def unwaive(self, item_id: str, by: str) -> State:
+        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+            table = _item_table(doc, item_id)
+            _set_or_remove(table, "waiver", "")
+            _history(table, "unwaive", by, now, "")
+            return {"action": "unwaive", "item": item_id, "by": by}
+
+        return self.mutate(apply)
+
+    def record_results(self, results: Iterable[ProbeResult]) -> State:
+        """Keep the latest result of each probe, so the console shows them offline."""
+        results = list(results)
+
+        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+            table = _super_table(doc, "results")
+            for result in results:
+                data = result.to_dict()
+                del data["probe"]
+                entry = tomlkit.table()
+                for key in ("status", "summary", "duration_ms", "started_at"):
+                    entry[key] = data[key]
+                entry["evidence"] = _inline_array(data["evidence"])
+                entry["raw"] = _inline(data["raw"])
+                entry["values"] = _inline(data["values"])
+                table[result.probe_id] = entry
+            counts: dict[str, int] = {}
+            for result in results:
+                counts[str(result.status)] = counts.get(str(result.status), 0) + 1
+            return {"action": "probe-results", "by": "console", "counts": counts}
+
+        return self.mutate(apply)
+
+
+def _required(value: str, name: str, fix: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise UserError(f"{name} is required", fix=fix)
+    return value
+
+
+def _super_table(doc: TOMLDocument, key: str) -> Any:
+    if key not in doc:
+        doc.add(key, tomlkit.table(is_super_table=True))
+    return doc[key]
+
+
+def _item_table(doc: TOMLDocument, item_id: str) -> Any:
+    items = _super_table(doc, "items")
+    if item_id not in items:
+        items[item_id] = tomlkit.table()
+    return items[item_id]
+
+
+def _set_or_remove(table: Any, key: str, value: str) -> None:
+    if value:
+        table[key] = value
+    elif key in table:
+        del table[key]
+
+
+def _history(table: Any, action: str, by: str, now: datetime, text: str) -> None:
+    if "history" not in table:
+        table["history"] = tomlkit.aot()
+    entry = tomlkit.table()
+    entry.update({"action": action, "by": by, "at": now})
+    if text:
+        entry["text"] = text
+    table["history"].append(entry)
+
+
+def _inline(mapping: dict[str, Any]) -> Any:
+    table = tomlkit.inline_table()
+    table.update(mapping)
+    return table
+
+
+def _inline_array(rows: list[dict[str, Any]]) -> Any:
+    array = tomlkit.array()
+    array.multiline(True)
+    for row in rows:
+        array.append(_inline(row))
+    return array
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Temp file in the same directory, fsync, os.replace, fsync the directory."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

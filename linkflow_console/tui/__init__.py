@@ -1,0 +1,1 @@
+"""The Textual UI. Everything Textual lives under this package; the core never imports it."""

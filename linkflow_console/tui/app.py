@@ -1,0 +1,61 @@
+"""The Textual app: thin. It owns the session and the modes; screens do the work."""
+
+from __future__ import annotations
+
+import argparse
+
+from textual.app import App
+from textual.binding import Binding
+
+from linkflow_console.errors import UserError
+from linkflow_console.runbooks import RunbookLibrary
+from linkflow_console.session import Session
+from linkflow_console.tui.item_commands import ItemJumpProvider
+
+
+class LinkflowConsole(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "linkflow-console"
+    COMMANDS = App.COMMANDS | {ItemJumpProvider}
+    BINDINGS = [
+        Binding("l", "switch_mode('launch')", "Launch day"),
+        Binding("c", "switch_mode('checklist')", "Checklist", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.runbooks = RunbookLibrary(session.runbooks_dir)
+
+    def on_mount(self) -> None:
+        from linkflow_console.tui.checklist_screen import ChecklistScreen
+        from linkflow_console.tui.launch_screen import LaunchScreen
+
+        self.add_mode("checklist", lambda: ChecklistScreen(self.session, self.runbooks))
+        self.add_mode("launch", lambda: LaunchScreen(self.session))
+        self.switch_mode("checklist")
+
+    def jump_to_item(self, item_id: str) -> None:
+        from linkflow_console.tui.checklist_screen import ChecklistScreen
+
+        def select() -> None:
+            screen = self.screen
+            if isinstance(screen, ChecklistScreen):
+                screen.select_item(item_id)
+
+        if self.current_mode != "checklist":
+            self.switch_mode("checklist")
+        self.call_after_refresh(select)
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from linkflow_console.cli import session_from
+    from linkflow_console.tui.error_screen import ErrorApp
+
+    try:
+        session = session_from(args)
+        session.store.load()  # a corrupt state shows the error screen, not a half-open console
+    except UserError as error:
+        return ErrorApp(error).run() or error.exit_code
+    return LinkflowConsole(session).run() or 0

@@ -1,0 +1,381 @@
+"""The main screen: checklist tree on the left, the selected item and its runbook on the right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, ProgressBar
+
+from linkflow_console.errors import UserError
+from linkflow_console.probes.base import ProbeResult
+from linkflow_console.probes.catalog import PROBES
+from linkflow_console.runbooks import RunbookLibrary
+from linkflow_console.session import Session
+from linkflow_console.state.model import State
+from linkflow_console.status import FILTERS, ItemView, all_views, overall_progress
+from linkflow_console.tui.checklist_tree import ChecklistTree
+from linkflow_console.tui.form_dialog import Field, FormDialog
+from linkflow_console.tui.item_detail import ItemDetail
+from linkflow_console.tui.messages import ItemHighlighted, ProbeFinished, StateChanged, SweepFinished
+
+STATUS_FILTERS = list(FILTERS)  # all, open, done, waived, failing
+DISK_POLL_SECONDS = 1.5
+
+
+def _future_date(text: str) -> str | None:
+    try:
+        until = date.fromisoformat(text)
+    except ValueError:
+        return "date must look like 2026-12-31"
+    return None if until >= date.today() else "date is in the past"
+
+
+class ChecklistScreen(Screen):
+    BINDINGS = [
+        Binding("x", "toggle_tick", "Tick"),
+        Binding("n", "note", "Note"),
+        Binding("a", "na", "N/A"),
+        Binding("w", "waive", "Waive"),
+        Binding("slash", "filter_text", "Filter"),
+        Binding("f", "cycle_filter", "Status filter"),
+        Binding("r", "run_item", "Probe item"),
+        Binding("R", "run_all", "Probe all"),
+        Binding("o", "open_runbook", "Runbook"),
+        Binding("s", "search_runbooks", "Search"),
+        Binding("plus", "expand_all", "Expand", show=False),
+        Binding("minus", "collapse_all", "Collapse", show=False),
+        Binding("z", "zoom", "Zoom", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self, session: Session, runbooks: RunbookLibrary) -> None:
+        super().__init__()
+        self.session = session
+        self.runbooks = runbooks
+        self.live_results: dict[str, ProbeResult] = {}
+        self.pending: set[str] = set()
+        self.sweeping = False
+        self.selected: str | None = None
+        self.views: dict[str, ItemView] = self.compute_views()
+
+    # -- layout -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="progress-row"):
+            yield Label("", id="overall-label")
+            yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="overall-bar")
+            yield Label("", id="sweep-label")
+        with Horizontal(id="body"):
+            yield ChecklistTree(self.session.checklist, self.views, id="tree")
+            yield ItemDetail(id="detail")
+        yield Input(placeholder="filter items by text (Enter to apply, Esc to clear)", id="filter-input", classes="hidden")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.session.checklist.title
+        self.sub_title = f"{self.session.environment} — {self.session.operator}"
+        self.update_progress()
+        self.query_one("#tree", ChecklistTree).focus()
+        self.set_interval(DISK_POLL_SECONDS, self.poll_disk)
+        self.update_sweep_label()
+        interval = float(self.session.profile.get("refresh_interval") or 0)
+        if interval > 0:
+            self.action_run_all()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 110, "narrow")
+
+    # -- views --------------------------------------------------------------------------
+    def compute_views(self) -> dict[str, ItemView]:
+        state = self.session.store.state
+        results = {**state.results, **self.live_results} if self.live_results else None
+        pending_probes = frozenset(self.pending)
+        return all_views(self.session.checklist, state, self.session.today(), results, pending_probes)
+
+    def refresh_views(self, changed: set[str] | None = None) -> None:
+        self.views = self.compute_views()
+        self.query_one("#tree", ChecklistTree).update_views(self.views, changed)
+        self.update_progress()
+        self.show_selected()
+
+    def update_progress(self) -> None:
+        progress = overall_progress(self.session.checklist, self.views)
+        failing = sum(1 for i in self.session.checklist.items() if self.views[i.id].failing)
+        tree = self.query_one("#tree", ChecklistTree)
+        text = f"Overall {progress}"
+        if failing:
+            text += f"  ✘ {failing} failing"
+        if tree.status_filter != "all" or tree.text_filter:
+            text += f"  [filter: {tree.status_filter}{' / ' + tree.text_filter if tree.text_filter else ''}]"
+        self.query_one("#overall-label", Label).update(text)
+        self.query_one("#overall-bar", ProgressBar).update(total=progress.total or 1, progress=progress.done)
+
+    def update_sweep_label(self) -> None:
+        label = self.query_one("#sweep-label", Label)
+        if self.sweeping:
+            label.update(f"probing… {len(self.pending)} left")
+            return
+        results = self.session.store.state.results
+        if not results:
+            label.update("no probe results yet (R)" if self.session.profile.path else "offline: no --profile")
+            return
+        newest = max(r.started_at for r in results.values())
+        from linkflow_console.tui.item_detail import age
+
+        label.update(f"probes {age(newest, self.session.clock())}")
+
+    def show_selected(self) -> None:
+        detail = self.query_one("#detail", ItemDetail)
+        if self.selected is None:
+            detail.show(None, None, self.session.clock(), _probe_title)
+            return
+        item = self.session.checklist.get(self.selected)
+        assert item is not None
+        detail.show(self.views[item.id], self.runbooks.section_for(item), self.session.clock(), _probe_title)
+
+    @on(ItemHighlighted)
+    def item_highlighted(self, event: ItemHighlighted) -> None:
+        self.selected = event.item_id
+        self.show_selected()
+
+    def select_item(self, item_id: str) -> None:
+        tree = self.query_one("#tree", ChecklistTree)
+        if not tree.select_item(item_id):
+            tree.set_filters(text="", status="all")
+            tree.select_item(item_id)
+        tree.focus()
+
+    # -- recording (off the event loop: writes fsync) --------------------------------------
+    def current_item(self) -> str | None:
+        item_id = self.query_one("#tree", ChecklistTree).current_item_id()
+        if item_id is None:
+            self.notify("Select an item first (arrow keys).", severity="warning")
+        return item_id
+
+    @work(thread=True, exit_on_error=False, group="state")
+    def record(self, change: Callable[[], State], done_message: str) -> None:
+        try:
+            change()
+        except UserError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Not recorded", severity="error", timeout=8)
+            return
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"cannot write the state: {exc}", severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self.post_message, StateChanged())
+        self.app.call_from_thread(self.notify, done_message, timeout=2)
+
+    @on(StateChanged)
+    def state_changed(self) -> None:
+        self.refresh_views()
+        self.update_sweep_label()
+
+    def action_toggle_tick(self) -> None:
+        item_id = self.current_item()
+        if item_id is None:
+            return
+        store, who = self.session.store, self.session.operator
+        if store.state.item(item_id).done:
+            self.record(lambda: store.untick(item_id, who), f"Unticked {item_id}")
+        else:
+            self.record(lambda: store.tick(item_id, who), f"Ticked {item_id}")
+
+    def action_note(self) -> None:
+        item_id = self.current_item()
+        if item_id is None:
+            return
+        store, who = self.session.store, self.session.operator
+
+        def save(values: dict[str, str] | None) -> None:
+            if values:
+                self.record(lambda: store.add_note(item_id, who, values["note"]), f"Noted {item_id}")
+
+        self.app.push_screen(FormDialog("Note", [Field("note", "Note:", "what did you see or do?")], item_id), save)
+
+    def action_na(self) -> None:
+        item_id = self.current_item()
+        if item_id is None:
+            return
+        store, who = self.session.store, self.session.operator
+        if store.state.item(item_id).is_na:
+            self.record(lambda: store.clear_na(item_id, who), f"{item_id} is applicable again")
+            return
+
+        def save(values: dict[str, str] | None) -> None:
+            if values:
+                self.record(lambda: store.set_na(item_id, who, values["reason"]), f"{item_id} marked N/A")
+
+        self.app.push_screen(FormDialog("Not applicable", [Field("reason", "Reason:", "why this does not apply")], item_id), save)
+
+    def action_waive(self) -> None:
+        item_id = self.current_item()
+        if item_id is None:
+            return
+        store, who = self.session.store, self.session.operator
+        if store.state.item(item_id).waiver is not None:
+            self.record(lambda: store.unwaive(item_id, who), f"Waiver removed from {item_id}")
+            return
+
+        def save(values: dict[str, str] | None) -> None:
+            if values:
+                until = date.fromisoformat(values["until"])
+                self.record(
+                    lambda: store.waive(item_id, who, values["reason"], values["owner"], until),
+                    f"{item_id} waived until {until}",
+                )
+
+        fields = [
+            Field("reason", "Reason:", "the accepted risk"),
+            Field("owner", "Owner:", "who closes it", value=who),
+            Field("until", "Until (YYYY-MM-DD):", "2026-12-31", check=_future_date),
+        ]
+        self.app.push_screen(FormDialog("Waive", fields, item_id), save)
+
+    # -- filters -------------------------------------------------------------------------
+    def action_filter_text(self) -> None:
+        box = self.query_one("#filter-input", Input)
+        box.remove_class("hidden")
+        box.focus()
+
+    @on(Input.Submitted, "#filter-input")
+    def filter_submitted(self, event: Input.Submitted) -> None:
+        tree = self.query_one("#tree", ChecklistTree)
+        tree.set_filters(text=event.value.strip())
+        if not event.value.strip():
+            event.input.add_class("hidden")
+        tree.focus()
+        self.update_progress()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter-input", Input)
+        box.value = ""
+        box.add_class("hidden")
+        tree = self.query_one("#tree", ChecklistTree)
+        tree.set_filters(text="", status="all")
+        tree.focus()
+        self.update_progress()
+
+    def action_cycle_filter(self) -> None:
+        tree = self.query_one("#tree", ChecklistTree)
+        next_filter = STATUS_FILTERS[(STATUS_FILTERS.index(tree.status_filter) + 1) % len(STATUS_FILTERS)]
+        tree.set_filters(status=next_filter)
+        self.update_progress()
+        self.notify(f"Showing {next_filter} items", timeout=2)
+
+    def action_expand_all(self) -> None:
+        self.query_one("#tree", ChecklistTree).action_expand_all()
+
+    def action_collapse_all(self) -> None:
+        self.query_one("#tree", ChecklistTree).action_collapse_all()
+
+    def action_zoom(self) -> None:
+        self.toggle_class("zoomed")
+
+    # -- probes --------------------------------------------------------------------------
+    def action_run_item(self) -> None:
+        item_id = self.current_item()
+        if item_id is None:
+            return
+        item = self.session.checklist.get(item_id)
+        assert item is not None
+        probes = [p for node in (item, *item.children) for p in node.probes]
+        if not probes:
+            self.notify("This item has no probe: tick it by hand (x) once checked.", timeout=4)
+            return
+        self.start_sweep(probes)
+
+    def action_run_all(self) -> None:
+        self.start_sweep(sorted(self.session.checklist.probe_ids()))
+
+    def start_sweep(self, probe_ids: list[str]) -> None:
+        if self.sweeping:
+            self.notify("A sweep is already running.", timeout=2)
+            return
+        if self.session.profile.path is None:
+            self.notify("No profile: start with --profile FILE to run live probes.", severity="warning", timeout=5)
+            return
+        self.sweeping = True
+        self.pending = set(probe_ids)
+        self.refresh_views(self._items_of(self.pending))
+        self.update_sweep_label()
+        self.sweep(probe_ids)
+
+    @work(exclusive=True, group="sweep", exit_on_error=False)
+    async def sweep(self, probe_ids: list[str]) -> None:
+        from linkflow_console.runner import run_sweep
+
+        try:
+            results = await run_sweep(self.session, probe_ids, lambda r: self.post_message(ProbeFinished(r)))
+            import asyncio
+
+            await asyncio.to_thread(self.session.store.record_results, results.values())
+        except (UserError, OSError) as exc:
+            self.notify(f"Probe results not saved: {exc}", severity="error", timeout=8)
+            results = {}
+        finally:
+            self.post_message(SweepFinished(len(probe_ids)))
+
+    @on(ProbeFinished)
+    def probe_finished(self, event: ProbeFinished) -> None:
+        self.live_results[event.result.probe_id] = event.result
+        self.pending.discard(event.result.probe_id)
+        self.refresh_views(self._items_of({event.result.probe_id}))
+        self.update_sweep_label()
+
+    @on(SweepFinished)
+    def sweep_finished(self, event: SweepFinished) -> None:
+        self.sweeping = False
+        self.pending.clear()
+        self.live_results.clear()
+        self.refresh_views()
+        self.update_sweep_label()
+        interval = float(self.session.profile.get("refresh_interval") or 0)
+        if interval > 0:  # next run only after this one ended: never overlapping
+            self.set_timer(interval, self.action_run_all)
+
+    def _items_of(self, probe_ids: set[str]) -> set[str]:
+        return {i.id for i in self.session.checklist.all_items() if set(i.probes) & probe_ids}
+
+    # -- other consoles ------------------------------------------------------------------
+    def poll_disk(self) -> None:
+        if self.session.store.changed_on_disk():
+            self.reload_state()
+        else:
+            self.update_sweep_label()
+
+    @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
+    def reload_state(self) -> None:
+        try:
+            self.session.store.load()
+        except UserError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="State file unreadable", severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self.post_message, StateChanged())
+
+    # -- runbooks ------------------------------------------------------------------------
+    def action_open_runbook(self) -> None:
+        from linkflow_console.tui.runbook_screen import RunbookScreen
+
+        item_id = self.query_one("#tree", ChecklistTree).current_item_id()
+        item = self.session.checklist.get(item_id) if item_id else None
+        self.app.push_screen(RunbookScreen(self.runbooks, item, self.views.get(item_id) if item_id else None))
+
+    def action_search_runbooks(self) -> None:
+        from linkflow_console.tui.runbook_search import RunbookSearch
+
+        def jump(anchor: str | None) -> None:
+            if anchor and anchor in self.session.checklist:
+                self.select_item(anchor)
+
+        self.app.push_screen(RunbookSearch(self.runbooks), jump)
+
+
+def _probe_title(probe_id: str) -> str:
+    spec = PROBES.get(probe_id)
+    return spec.title if spec else probe_id

@@ -1,0 +1,201 @@
+"""The checklist as a tree: sections with progress, subsections, items with status glyphs.
+
+Big checklists build section contents lazily, when a section is first expanded."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from linkflow_console.checklist.model import Checklist, Item, Section
+from linkflow_console.status import COMPLETE, FILTERS, ItemView, Shown, section_progress
+from linkflow_console.tui.messages import ItemHighlighted
+
+LAZY_THRESHOLD = 400  # items; above this, sections fill in when expanded
+
+SHOWN_STYLES: dict[Shown, str] = {
+    Shown.FAIL: "bold red",
+    Shown.ERROR: "magenta",
+    Shown.WARN: "yellow",
+    Shown.OPEN: "",
+    Shown.EXPIRED: "bold yellow",
+    Shown.PENDING: "italic cyan",
+    Shown.PASS: "green",
+    Shown.DONE: "green",
+    Shown.NA: "dim",
+    Shown.WAIVED: "blue",
+}
+
+NodeData = tuple[str, str]  # (kind, id): ("section", id) / ("sub", id) / ("item", id)
+
+
+def item_label(view: ItemView) -> Text:
+    label = Text()
+    label.append(f"{view.glyph} ", style=SHOWN_STYLES[view.shown])
+    text_style = "dim" if view.shown in (Shown.NA, Shown.WAIVED) else ""
+    if view.item.severity == "blocker" and view.shown not in COMPLETE:
+        label.append("⚑ ", style="bold")
+    label.append(view.item.text, style=text_style)
+    return label
+
+
+def section_label(section: Section, views: dict[str, ItemView]) -> Text:
+    progress = section_progress(section, views)
+    failing = sum(views[i.id].shown in (Shown.FAIL, Shown.ERROR) for i in section.items())
+    label = Text(section.title, style="bold")
+    label.append(f"  {progress}", style="green" if progress.done == progress.total else "")
+    if failing:
+        label.append(f"  ✘{failing}", style="bold red")
+    return label
+
+
+class ChecklistTree(Tree[NodeData]):
+    BINDINGS = [
+        Binding("plus", "expand_all", "Expand", show=False),
+        Binding("minus", "collapse_all", "Collapse", show=False),
+    ]
+
+    def __init__(self, checklist: Checklist, views: dict[str, ItemView], **kwargs) -> None:
+        super().__init__(checklist.title, data=("root", ""), **kwargs)
+        self.show_root = False
+        self.guide_depth = 2
+        self.checklist = checklist
+        self.views = views
+        self.text_filter = ""
+        self.status_filter = "all"
+        self.item_nodes: dict[str, TreeNode[NodeData]] = {}
+        self.section_nodes: dict[str, TreeNode[NodeData]] = {}
+        self._filled: set[str] = set()
+        self.lazy = sum(1 for _ in checklist.items()) > LAZY_THRESHOLD
+
+    def on_mount(self) -> None:
+        self.rebuild()
+
+    # -- building -----------------------------------------------------------------------
+    def matches(self, item: Item) -> bool:
+        allowed = FILTERS[self.status_filter]
+        if self.views[item.id].shown not in allowed and not any(
+            self.views[c.id].shown in allowed for c in item.children
+        ):
+            return False
+        needle = self.text_filter.lower()
+        return not needle or needle in item.text.lower() or needle in item.id or any(
+            needle in c.text.lower() for c in item.children
+        )
+
+    def section_items(self, section: Section) -> list[tuple[str, list[Item]]]:
+        return [
+            (sub.title, [i for i in sub.items if self.matches(i)]) for sub in section.subsections
+        ]
+
+    def rebuild(self) -> None:
+        """Rebuild after a filter change; keeps the cursor on the same item where possible."""
+        current = self.current_item_id()
+        self.clear()
+        self.item_nodes.clear()
+        self.section_nodes.clear()
+        self._filled.clear()
+        filtering = bool(self.text_filter) or self.status_filter != "all"
+        for index, section in enumerate(self.checklist.sections):
+            if filtering and not any(items for _, items in self.section_items(section)):
+                continue
+            node = self.root.add(section_label(section, self.views), data=("section", section.id), allow_expand=True)
+            self.section_nodes[section.id] = node
+            if not self.lazy or filtering or index == 0:
+                self.fill(section.id)
+                node.expand()
+        if current:
+            self.select_item(current, quiet=True)
+
+    def fill(self, section_id: str) -> None:
+        if section_id in self._filled:
+            return
+        self._filled.add(section_id)
+        section = next(s for s in self.checklist.sections if s.id == section_id)
+        section_node = self.section_nodes[section_id]
+        for (title, items), sub in zip(self.section_items(section), section.subsections):
+            if not items:
+                continue
+            sub_node = section_node.add(title, data=("sub", sub.id), expand=True)
+            for item in items:
+                if item.children:
+                    node = sub_node.add(item_label(self.views[item.id]), data=("item", item.id), expand=True)
+                    for child in item.children:
+                        self.item_nodes[child.id] = node.add_leaf(item_label(self.views[child.id]), data=("item", child.id))
+                else:
+                    node = sub_node.add_leaf(item_label(self.views[item.id]), data=("item", item.id))
+                self.item_nodes[item.id] = node
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
+        kind, node_id = event.node.data or ("", "")
+        if kind == "section" and node_id not in self._filled:
+            self.fill(node_id)
+
+    # -- updating -----------------------------------------------------------------------
+    def update_views(self, views: dict[str, ItemView], changed: set[str] | None = None) -> None:
+        """New statuses: relabel in place (cheap); rebuild only when a filter would hide items."""
+        self.views = views
+        if self.status_filter != "all":
+            self.rebuild()
+            return
+        ids = changed if changed is not None else set(self.item_nodes)
+        for item_id in ids:
+            node = self.item_nodes.get(item_id)
+            if node is not None:
+                node.set_label(item_label(views[item_id]))
+        touched_sections = {self.checklist.get(i).section_id for i in ids if i in self.checklist} if changed is not None else set(self.section_nodes)
+        for section in self.checklist.sections:
+            if section.id in touched_sections and section.id in self.section_nodes:
+                self.section_nodes[section.id].set_label(section_label(section, views))
+
+    def set_filters(self, text: str | None = None, status: str | None = None) -> None:
+        if text is not None:
+            self.text_filter = text
+        if status is not None:
+            self.status_filter = status
+        self.rebuild()
+
+    # -- cursor -------------------------------------------------------------------------
+    def current_item_id(self) -> str | None:
+        node = self.cursor_node
+        if node is None or node.data is None:
+            return None
+        kind, node_id = node.data
+        return node_id if kind == "item" else None
+
+    def select_item(self, item_id: str, quiet: bool = False) -> bool:
+        item = self.checklist.get(item_id)
+        if item is None:
+            return False
+        if item_id not in self.item_nodes and item.section_id in self.section_nodes:
+            self.fill(item.section_id)
+            self.section_nodes[item.section_id].expand()
+        node = self.item_nodes.get(item_id)
+        if node is None:
+            return False
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        self.call_after_refresh(self._move_to, node)
+        return True
+
+    def _move_to(self, node: TreeNode[NodeData]) -> None:
+        self.move_cursor(node)
+        self.scroll_to_node(node, animate=False)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
+        event.stop()
+        kind, node_id = event.node.data or ("", "")
+        self.post_message(ItemHighlighted(node_id if kind == "item" else None))
+
+    def action_expand_all(self) -> None:
+        for section_id, node in self.section_nodes.items():
+            self.fill(section_id)
+            node.expand_all()
+
+    def action_collapse_all(self) -> None:
+        for node in self.section_nodes.values():
+            node.collapse()

@@ -1,0 +1,75 @@
+"""A whole runbook, full screen, with its table of contents, opened at the selected item."""
+
+from __future__ import annotations
+
+import re
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, MarkdownViewer
+
+from linkflow_console.checklist.model import Item
+from linkflow_console.runbooks import RunbookLibrary, evidence_markdown
+from linkflow_console.status import ItemView
+from linkflow_console.tui.code_blocks import CodeBlockPicker, code_blocks
+
+
+def document_for(runbooks: RunbookLibrary, item: Item | None, view: ItemView | None) -> tuple[str, str | None]:
+    """(markdown of the whole file, title of the item's heading). Failing evidence goes first."""
+    section = runbooks.section_for(item) if item else None
+    if section is None:
+        files = runbooks.files()
+        index = "\n".join(f"- {f.title} (`{f.path.name}`)" for f in files)
+        return f"# Runbooks\n\nNo runbook section for this item. Runbooks available:\n\n{index}\n", None
+    runbook = runbooks.file_named(section.path.name)
+    assert runbook is not None
+    text = runbook.text
+    if view is not None and view.failing:
+        heading = re.compile(r"^## .*\{#" + re.escape(section.anchor) + r"\}\s*$", re.MULTILINE)
+        match = heading.search(text)
+        if match:
+            evidence = f"\n\n### Evidence (probe failing)\n\n{evidence_markdown(view)}\n"
+            text = text[: match.end()] + evidence + text[match.end():]
+    return re.sub(r"\s*\{#[^}]+\}\s*$", "", text, flags=re.MULTILINE), section.title
+
+
+class RunbookScreen(Screen):
+    BINDINGS = [
+        Binding("escape,q,o", "app.pop_screen", "Back"),
+        Binding("t", "toggle_toc", "Contents"),
+        Binding("c", "copy_code", "Copy a command"),
+    ]
+
+    def __init__(self, runbooks: RunbookLibrary, item: Item | None, view: ItemView | None) -> None:
+        super().__init__()
+        self.markdown_text, self.target_title = document_for(runbooks, item, view)
+        self._jumped = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield MarkdownViewer(self.markdown_text, show_table_of_contents=True, open_links=False, id="runbook-viewer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.target_title or "runbooks"
+        self.query_one(MarkdownViewer).document.focus()
+
+    @on(Markdown.TableOfContentsUpdated)
+    def jump_to_item(self, event: Markdown.TableOfContentsUpdated) -> None:
+        if self._jumped or not self.target_title:
+            return
+        self._jumped = True
+        for _level, title, header_id in event.table_of_contents:
+            if title.strip() == self.target_title and header_id:
+                document = self.query_one(MarkdownViewer).document
+                self.call_after_refresh(lambda: document.query_one(f"#{header_id}").scroll_visible(top=True, animate=False))
+                break
+
+    def action_toggle_toc(self) -> None:
+        viewer = self.query_one(MarkdownViewer)
+        viewer.show_table_of_contents = not viewer.show_table_of_contents
+
+    def action_copy_code(self) -> None:
+        self.app.push_screen(CodeBlockPicker(code_blocks(self.markdown_text)))
