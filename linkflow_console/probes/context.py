@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -107,7 +108,7 @@ class ProbeContext:
         except TimeoutError:
             raise ProbeError(f"{host}:{port} did not answer within {limit:.1f} s") from None
         except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
+            reason = os.strerror(exc.errno) if exc.errno else (exc.strerror or type(exc).__name__)
             raise ProbeError(f"cannot connect to {host}:{port}: {reason}") from None
         writer.close()
         try:

@@ -21,12 +21,16 @@ REQUIRED_DEPENDENCIES = ("database", "redis")
 
 # --- HTTP helpers shared by the public-surface probes -------------------------------------------
 
-def api_url(ctx: ProbeContext, path_key: str) -> str:
-    """The API origin joined with a path setting (a setting that is already a URL is kept)."""
-    path = str(ctx.setting(path_key))
+def origin_url(ctx: ProbeContext, path: str) -> str:
+    """The API origin joined with a path (a path that is already a URL is kept)."""
     if path.startswith(("http://", "https://")):
         return path
     return str(ctx.setting("api.base_url")).rstrip("/") + "/" + path.lstrip("/")
+
+
+def api_url(ctx: ProbeContext, path_key: str) -> str:
+    """The API origin joined with the path a profile key names (api.health_path...)."""
+    return origin_url(ctx, str(ctx.setting(path_key)))
 
 
 async def send(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:

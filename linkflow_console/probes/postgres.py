@@ -272,11 +272,13 @@ async def ssl_required(ctx: ProbeContext) -> Outcome:
             )
         raise ProbeError(f"cannot connect over TLS (sslmode={tls_mode}): {message}") from None
     try:
-        protocol = _ssl_attribute(conn, b"protocol")
-        cipher = _ssl_attribute(conn, b"cipher")
-        bits = _ssl_attribute(conn, b"key_bits")
+        # The server's view of this very session (psycopg does not expose libpq's SSL attributes).
+        session = await _one(conn, "SELECT ssl, version, cipher, bits FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+    except psycopg.Error as exc:
+        raise ProbeError(f"TLS connection opened, but pg_stat_ssl could not be read: {_message(exc)}") from None
     finally:
         await conn.close()
+    protocol, cipher, bits = (str(session[key] or "unknown") for key in ("version", "cipher", "bits"))
 
     try:
         plaintext = await _attempt(ctx, sslmode="disable", gssencmode="disable")
@@ -306,11 +308,6 @@ async def ssl_required(ctx: ProbeContext) -> Outcome:
     status, summary = _verdict(findings, f"TLS required: plaintext refused, session {protocol} {cipher}")
     raw = {"tls_protocol": protocol, "tls_cipher": cipher, "tls_key_bits": bits, "tls_sslmode": tls_mode, "plaintext_attempt": refusal}
     return outcome(status, summary, evidence, raw)
-
-
-def _ssl_attribute(conn: psycopg.AsyncConnection[Any], name: bytes) -> str:
-    value = conn.pgconn.ssl_attribute(name)
-    return value.decode() if value else "unknown"
 
 
 @probe("postgres.pooler")

@@ -119,8 +119,8 @@ def _derived(profile: Profile, key: str) -> Any:
     if not base:
         return None
     if key == "api.http_url":
-        parts = urlsplit(base)
-        return f"http://{parts.netloc}"
+        host = urlsplit(base).hostname or ""
+        return f"http://[{host}]" if ":" in host else f"http://{host}"  # port 80, never the TLS port
     if key == "api.metrics_url":
         return base.rstrip("/") + "/metrics"
     if key == "api.latency_path":

@@ -247,14 +247,16 @@ async def memory_policy(ctx: ProbeContext) -> Outcome:
         Evidence("maxmemory", "> 0", f"{limit} bytes" if limit else "0 (no limit)", limit > 0),
         Evidence("maxmemory-policy", "noeviction", policy, policy == "noeviction"),
         Evidence("used memory", f"< {MEMORY_NEAR_FULL_RATIO:.0%} of maxmemory",
-                 f"{used} bytes" + (f" ({ratio:.1%})" if limit else ""), ratio < MEMORY_NEAR_FULL_RATIO if limit else None),
+                 f"{used} bytes" + (f" ({ratio:.1%})" if limit else ""),
+                 ratio < MEMORY_NEAR_FULL_RATIO if limit else None),
     ]
     raw = {"maxmemory": limit, "maxmemory_policy": policy, "used_memory": used}
     values = {"used_memory_bytes": float(used), "maxmemory_bytes": float(limit)}
     if limit:
         values["memory_used_ratio"] = ratio
     if not limit:
-        return outcome(Status.FAIL, "no memory limit (maxmemory 0): Redis can take the host's memory", evidence, raw, values)
+        return outcome(Status.FAIL, "no memory limit (maxmemory 0): Redis can take the host's memory",
+                       evidence, raw, values)
     if policy != "noeviction":
         return outcome(
             Status.FAIL,
@@ -323,10 +325,13 @@ async def high_availability(ctx: ProbeContext) -> Outcome:
     link = str(info.get("master_link_status", ""))
     replicated = (role == "master" and replicas >= 1) or (role == "slave" and link == "up")
     clustered = _int(info, "cluster_enabled") == 1
-    replication_actual = f"role {role}, {replicas} connected replica(s)" if role == "master" else f"role {role}, link {link or '?'}"
+    if role == "master":
+        replication_actual = f"role master, {replicas} connected replica(s)"
+    else:  # pointed at a replica: HA exists when its link to the master is up
+        replication_actual = f"role {role}, link {link or '?'}"
     evidence = [
         Evidence("replication", "a connected replica", replication_actual, replicated),
-        Evidence("cluster mode", "cluster_enabled:1 (or another path)", "on" if clustered else "off", clustered or None),
+        Evidence("cluster mode", "on (or a replica, or a sentinel)", "on" if clustered else "off", clustered or None),
     ]
     master_name = str(ctx.setting("redis.sentinel_master"))
     sentinels = list(ctx.setting("redis.sentinels") or [])
@@ -373,7 +378,8 @@ async def _raw_ping(host: str, port: int, limit: float, tls_context: ssl.SSLCont
     except TimeoutError:
         return PingAttempt(False, f"no answer within {limit:.1f} s")
     except ssl.SSLError as exc:
-        return PingAttempt(False, f"TLS failed: {exc.reason or exc}")
+        detail = getattr(exc, "verify_message", None)  # e.g. which name or issuer did not match
+        return PingAttempt(False, f"TLS failed: {exc.reason or exc}" + (f" ({detail})" if detail else ""))
     except OSError as exc:
         return PingAttempt(False, f"connection failed: {exc.strerror or type(exc).__name__}")
     finally:
@@ -403,7 +409,10 @@ async def transport_security(ctx: ProbeContext) -> Outcome:
     tls_context = ssl.create_default_context(cafile=ctx.setting("redis.ca_file"))
     # Half the budget each, so both attempts fit in the probe timeout.
     plain = await _raw_ping(target.host, target.port, ctx.timeout * 0.4, None)
-    secure = await _raw_ping(target.host, target.port, ctx.timeout * 0.4, tls_context)
+    if plain.answered:  # a plaintext Redis would leave a TLS handshake hanging: don't wait for it
+        secure = PingAttempt(False, "not tried: the port speaks plaintext")
+    else:
+        secure = await _raw_ping(target.host, target.port, ctx.timeout * 0.4, tls_context)
     evidence = [
         Evidence("TLS PING", "a Redis reply", secure.reply, secure.answered),
         Evidence("plaintext PING to the same port", "refused", plain.reply, not plain.answered),
@@ -466,10 +475,14 @@ def _queue_key(queue: str, suffix: str) -> str:
     return f"asynq:{{{queue}}}:{suffix}"
 
 
-async def _known_queues(client: Redis, configured: list[str]) -> tuple[list[str], set[str]]:
-    """(every queue worth reporting: profile's plus asynq:queues, the ones asynq:queues lists)."""
-    registered = {_text(q) for q in await client.smembers(ASYNQ_QUEUES_KEY)}
-    return sorted(set(configured) | registered), registered
+async def _registered_queues(client: Redis) -> set[str]:
+    """The queues Asynq has seen a task for (it SADDs asynq:queues on every enqueue)."""
+    return {_text(q) for q in await client.smembers(ASYNQ_QUEUES_KEY)}
+
+
+async def _known_queues(ctx: ProbeContext, client: Redis) -> list[str]:
+    """The profile's queues plus every registered one: a queue missing from either is still checked."""
+    return sorted(set(ctx.setting("redis.queues") or []) | await _registered_queues(client))
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -550,9 +563,9 @@ async def _live_servers(client: Redis, now: float) -> list[AsynqServer]:
 async def queues_consumed(ctx: ProbeContext) -> Outcome:
     configured = list(ctx.setting("redis.queues") or [])
     async with _session(ctx) as client:
-        _, registered = await _known_queues(client, [])
+        registered = await _registered_queues(client)
         servers = await _live_servers(client, ctx.clock().timestamp())
-        dead_letters = {q: await client.zcard(_queue_key(q, "archived")) for q in sorted(registered | set(configured))}
+        dead_letters = {q: await client.zcard(_queue_key(q, "archived")) for q in await _known_queues(ctx, client)}
     if not registered and not servers:
         return outcome(Status.WARN, "no Asynq data found (asynq:queues and asynq:servers are empty)",
                        [Evidence(ASYNQ_QUEUES_KEY, "queues", "empty")])
@@ -582,14 +595,14 @@ async def queues_consumed(ctx: ProbeContext) -> Outcome:
     if archived:
         listing = ", ".join(f"{q} {n}" for q, n in archived.items())
         return outcome(Status.WARN, f"dead letters (archived tasks): {listing}", evidence, raw, values)
-    return outcome(Status.PASS, f"{len(registered)} queue(s) consumed by {len(servers)} live server(s), no dead letters",
-                   evidence, raw, values)
+    summary = f"{len(registered)} queue(s) consumed by {len(servers)} live server(s), no dead letters"
+    return outcome(Status.PASS, summary, evidence, raw, values)
 
 
 @probe("redis.queue-backlog")
 async def queue_backlog(ctx: ProbeContext) -> Outcome:
     async with _session(ctx) as client:
-        queues, _ = await _known_queues(client, list(ctx.setting("redis.queues") or []))
+        queues = await _known_queues(ctx, client)
         counts = {}
         for queue in queues:
             counts[queue] = (
@@ -638,7 +651,7 @@ async def _oldest_pending_since(client: Redis, queue: str) -> tuple[str, float] 
 async def queue_wait(ctx: ProbeContext) -> Outcome:
     now = ctx.clock().timestamp()
     async with _session(ctx) as client:
-        queues, _ = await _known_queues(client, list(ctx.setting("redis.queues") or []))
+        queues = await _known_queues(ctx, client)
         oldest = {queue: await _oldest_pending_since(client, queue) for queue in queues}
     waits = {q: max(0.0, now - found[1]) for q, found in oldest.items() if found}
     evidence = [

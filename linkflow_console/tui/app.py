@@ -18,8 +18,8 @@ class LinkflowConsole(App[int]):
     TITLE = "linkflow-console"
     COMMANDS = App.COMMANDS | {ItemJumpProvider}
     BINDINGS = [
-        Binding("l", "switch_mode('launch')", "Launch day"),
-        Binding("c", "switch_mode('checklist')", "Checklist", show=False),
+        Binding("l", "toggle_launch", "Launch day"),
+        Binding("question_mark", "show_help_panel", "Keys", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -35,6 +35,9 @@ class LinkflowConsole(App[int]):
         self.add_mode("checklist", lambda: ChecklistScreen(self.session, self.runbooks))
         self.add_mode("launch", lambda: LaunchScreen(self.session))
         self.switch_mode("checklist")
+
+    def action_toggle_launch(self) -> None:
+        self.switch_mode("checklist" if self.current_mode == "launch" else "launch")
 
     def jump_to_item(self, item_id: str) -> None:
         from linkflow_console.tui.checklist_screen import ChecklistScreen

@@ -1,0 +1,143 @@
+"""Every launch-mode write, each one StateStore.mutate call: locked, re-read, audited, atomic.
+Input is validated before the lock is taken, so a bad flag never touches the file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import tomlkit
+from tomlkit.toml_document import TOMLDocument
+
+from linkflow_console.errors import UserError
+from linkflow_console.launch.model import Decision, LogKind
+from linkflow_console.launch.schedule import Schedule
+from linkflow_console.probes.base import ProbeResult, Status
+from linkflow_console.state.model import State
+from linkflow_console.state.store import StateStore
+
+TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})$")
+MOMENT_HINT = "give a time like 2026-11-26T09:00Z, '2026-11-26 09:00' (UTC) or 09:00 (today, UTC), or 'now'"
+
+
+def parse_moment(text: str, now: datetime) -> datetime:
+    """'now', HH:MM (today, UTC) or an ISO date-time (UTC unless it says otherwise)."""
+    text = text.strip()
+    if text.lower() == "now":
+        return now.astimezone(UTC).replace(microsecond=0)
+    match = TIME_OF_DAY.match(text)
+    if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
+        return now.astimezone(UTC).replace(hour=int(match.group(1)), minute=int(match.group(2)), second=0, microsecond=0)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        raise UserError(f"{text!r} is not a time", fix=MOMENT_HINT) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _launch(doc: TOMLDocument) -> Any:
+    if "launch" not in doc:
+        doc.add("launch", tomlkit.table())
+    return doc["launch"]
+
+
+def _aot(table: Any, key: str) -> Any:
+    if key not in table:
+        table[key] = tomlkit.aot()
+    return table[key]
+
+
+def _required(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise UserError(f"{what} is required", fix=f"say what to record as the {what}")
+    return text
+
+
+def start_clock(store: StateStore, by: str, t0: datetime, *, force: bool = False) -> State:
+    """Set T0 once; moving it later needs `force` (and the audit log keeps the old one)."""
+
+    def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+        launch = _launch(doc)
+        previous = launch.get("t0")
+        if previous is not None and not force:
+            raise UserError(f"the launch clock already started at {previous}", fix="pass --force to move T0 (the audit log keeps the old one)")
+        launch["t0"] = t0
+        launch["started_by"] = by
+        return {"action": "launch-start", "by": by, "t0": t0.isoformat(), "previous": str(previous) if previous else ""}
+
+    return store.mutate(apply)
+
+
+def complete_checkin(store: StateStore, schedule: Schedule, checkin_id: str, by: str, note: str = "") -> State:
+    if schedule.get(checkin_id) is None:
+        raise unknown_checkin(schedule, checkin_id)
+    note = (note or "").strip()
+
+    def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+        checkins = _launch(doc).setdefault("checkins", tomlkit.table(is_super_table=True))
+        entry = tomlkit.table()
+        entry.update({"by": by, "at": now})
+        if note:
+            entry["note"] = note
+        checkins[checkin_id] = entry
+        return {"action": "launch-checkin", "checkin": checkin_id, "by": by, "note": note}
+
+    return store.mutate(apply)
+
+
+def unknown_checkin(schedule: Schedule, checkin_id: str) -> UserError:
+    import difflib
+
+    close = difflib.get_close_matches(checkin_id, schedule.ids(), n=3, cutoff=0.5)
+    close = close or [c for c in schedule.ids() if checkin_id.lower() in c][:3]
+    hint = f"did you mean {', '.join(close)}?" if close else "`linkflow-console launch status --all` lists the check-in ids"
+    return UserError(f"unknown check-in {checkin_id!r}", path=schedule.path, fix=hint)
+
+
+def add_log_entry(store: StateStore, by: str, kind: str, text: str, decision: str | None = None) -> State:
+    text = _required(text, "log text")
+    try:
+        kind_value = LogKind(kind)
+        decision_value = Decision(decision) if decision else None
+    except ValueError as exc:
+        raise UserError(str(exc), fix=f"kinds: {', '.join(LogKind)}; decisions: {', '.join(Decision)}") from None
+    if (kind_value is LogKind.DECISION) != (decision_value is not None):
+        raise UserError("a decision entry needs --decision, and only a decision entry takes one",
+                        fix="e.g. launch log 'all blockers clear' --kind decision --decision go")
+
+    def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+        entry = tomlkit.table()
+        entry.update({"at": now, "by": by, "kind": str(kind_value), "text": text})
+        if decision_value:
+            entry["decision"] = str(decision_value)
+        _aot(_launch(doc), "log").append(entry)
+        return {"action": "launch-log", "by": by, "kind": str(kind_value), "decision": str(decision_value or ""), "text": text}
+
+    return store.mutate(apply)
+
+
+def record_samples(store: StateStore, results: Iterable[ProbeResult], answered: dict[str, list[str]]) -> State:
+    """Keep each probe result's numbers with its time (the live panel's series) and the check-ins
+    it answered. Skipped probes have nothing to say and are not kept."""
+    kept = [r for r in results if r.status is not Status.SKIPPED]
+    if not kept:
+        return store.state
+
+    def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+        samples = _aot(_launch(doc), "samples")
+        for result in kept:
+            entry = tomlkit.table()
+            values = tomlkit.inline_table()
+            values.update(dict(result.values))
+            entry.update({"at": result.started_at.astimezone(UTC).replace(microsecond=0), "probe": result.probe_id,
+                          "status": str(result.status), "summary": result.summary, "values": values})
+            entry["checkins"] = answered.get(result.probe_id, [])
+            samples.append(entry)
+        return {"action": "launch-samples", "by": "console", "probes": [r.probe_id for r in kept],
+                "values": {r.probe_id: dict(r.values) for r in kept}}
+
+    return store.mutate(apply)
+

@@ -1,0 +1,106 @@
+"""A broken checklist gives one clear message naming file:line and the fix; the CLI exits 2."""
+
+from pathlib import Path
+
+import pytest
+
+from linkflow_console.checklist import load_checklist
+from linkflow_console.errors import ChecklistError
+from tests.conftest import run_cli
+
+GOOD = """\
+id = "mini"
+title = "Mini"
+
+[[sections]]
+id = "sec"
+title = "Section"
+
+[[sections.subsections]]
+id = "sub"
+title = "Sub"
+
+[[sections.subsections.items]]
+id = "sec.sub.one"
+text = "First"
+severity = "blocker"
+
+[[sections.subsections.items]]
+id = "sec.sub.two"
+text = "Second"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "checklist.toml"
+    path.write_text(text)
+    return path
+
+
+def error_for(tmp_path: Path, text: str) -> ChecklistError:
+    with pytest.raises(ChecklistError) as caught:
+        load_checklist(write(tmp_path, text))
+    return caught.value
+
+
+def test_good_file_loads(tmp_path):
+    checklist = load_checklist(write(tmp_path, GOOD))
+    assert [i.id for i in checklist.items()] == ["sec.sub.one", "sec.sub.two"]
+
+
+def test_bad_toml_names_the_line(tmp_path):
+    error = error_for(tmp_path, GOOD.replace('text = "Second"', 'text = "Second'))
+    assert error.line == 19
+    assert "not valid TOML" in error.message
+
+
+def test_duplicate_id_names_the_second_occurrence(tmp_path):
+    error = error_for(tmp_path, GOOD.replace('"sec.sub.two"', '"sec.sub.one"'))
+    assert "duplicate item id 'sec.sub.one'" in error.message
+    assert error.line == 18
+    assert "first at line 13" in error.message
+
+
+def test_unknown_key(tmp_path):
+    error = error_for(tmp_path, GOOD.replace('severity = "blocker"', 'severity = "blocker"\nowner = "bob"'))
+    assert "unknown key 'owner'" in error.message
+    assert error.line == 16
+    assert "allowed keys" in (error.fix or "")
+
+
+def test_missing_text(tmp_path):
+    error = error_for(tmp_path, GOOD.replace('text = "Second"\n', ""))
+    assert "missing 'text'" in error.message
+    assert error.line == 18
+
+
+def test_wrong_type(tmp_path):
+    error = error_for(tmp_path, GOOD.replace('text = "First"', "text = 42"))
+    assert "must be a string" in error.message
+    assert error.line == 14
+
+
+def test_dangling_probe_reference(tmp_path):
+    error = error_for(tmp_path, GOOD.replace('severity = "blocker"', 'severity = "blocker"\nprobes = ["http.nope"]'))
+    assert "unknown probe 'http.nope'" in error.message
+    assert error.line == 16
+
+
+def test_bad_severity(tmp_path):
+    error = error_for(tmp_path, GOOD.replace('"blocker"', '"critical"'))
+    assert "severity 'critical'" in error.message and error.line == 15
+
+
+def test_cli_reports_and_exits_2_without_traceback(tmp_path):
+    path = write(tmp_path, GOOD.replace('"sec.sub.two"', '"sec.sub.one"'))
+    result = run_cli("status", "--checklist", str(path), "--state", str(tmp_path / "s.toml"))
+    assert result.returncode == 2
+    assert f"{path}:18" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "fix:" in result.stderr
+
+
+def test_cli_missing_file_exits_2(tmp_path):
+    result = run_cli("status", "--checklist", str(tmp_path / "nope.toml"))
+    assert result.returncode == 2
+    assert "checklist file not found" in result.stderr

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+from linkflow_console.session import open_session
+from linkflow_console.tui.app import LinkflowConsole
+from tests.conftest import FROZEN
+
+
+def make_app(state_path, **kwargs) -> LinkflowConsole:
+    session = open_session(state=state_path, operator=kwargs.pop("operator", "alice"), environment="test", clock=lambda: FROZEN, **kwargs)
+    return LinkflowConsole(session)
+
+
+@pytest.fixture
+def app(state_path) -> LinkflowConsole:
+    return make_app(state_path)
+
+
+async def settle(pilot, condition, tries: int = 50) -> bool:
+    """Let workers and timers run until `condition()` holds (bounded; not a timing assertion)."""
+    for _ in range(tries):
+        if condition():
+            return True
+        await pilot.pause(0.1)
+    return condition()
+
+
+def text_of(static) -> str:
+    """Plain text of what a Static shows (rich renderables included)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, file=io.StringIO(), color_system=None)
+    console.print(static.content)
+    return console.file.getvalue()

@@ -1,0 +1,157 @@
+"""The real app driven by Pilot: tick, note, N/A, waive, filter, palette jump, restart, two consoles."""
+
+from __future__ import annotations
+
+from linkflow_console.state import StateStore
+from linkflow_console.tui.checklist_screen import ChecklistScreen
+from linkflow_console.tui.checklist_tree import ChecklistTree
+from tests.tui.conftest import make_app, settle, text_of
+
+ITEM = "infrastructure.redis.memory-limits"
+
+
+async def select(pilot, item_id: str) -> ChecklistScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, ChecklistScreen)
+    screen.select_item(item_id)
+    await pilot.pause()
+    assert screen.query_one(ChecklistTree).current_item_id() == item_id
+    return screen
+
+
+def label_of(screen: ChecklistScreen, item_id: str) -> str:
+    return str(screen.query_one(ChecklistTree).item_nodes[item_id].label)
+
+
+async def test_tick_updates_tree_progress_and_file(app, state_path):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await select(pilot, ITEM)
+        assert label_of(screen, ITEM).startswith("○")
+        await pilot.press("x")
+        store = StateStore(state_path, "production", "test")
+        assert await settle(pilot, lambda: state_path.exists() and store.load().item(ITEM).done)
+        assert await settle(pilot, lambda: label_of(screen, ITEM).startswith("✓"))
+        assert "Overall 1/121" in str(screen.query_one("#overall-label").render())
+        assert "Infrastructure  1/16" in str(screen.query_one(ChecklistTree).section_nodes["infrastructure"].label)
+        assert store.load().item(ITEM).by == "alice"
+        await pilot.press("x")  # untick
+        assert await settle(pilot, lambda: not store.load().item(ITEM).done)
+
+
+async def test_note_na_and_waive_through_dialogs(app, state_path):
+    store = StateStore(state_path, "production", "test")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select(pilot, ITEM)
+        await pilot.press("n")
+        await pilot.press(*"maxmemory 2gb set")
+        await pilot.press("enter")
+        assert await settle(pilot, lambda: state_path.exists() and store.load().item(ITEM).note == "maxmemory 2gb set")
+
+        await pilot.press("a")
+        await pilot.press("enter")  # empty reason is refused, the dialog stays
+        await pilot.pause()
+        assert "required" in str(pilot.app.screen.query_one("#form-error").render())
+        await pilot.press(*"managed redis")
+        await pilot.press("enter")
+        assert await settle(pilot, lambda: store.load().item(ITEM).na_reason == "managed redis")
+        await pilot.press("a")  # toggles N/A off
+        assert await settle(pilot, lambda: not store.load().item(ITEM).is_na)
+
+        await pilot.press("w")
+        await pilot.press(*"vendor default", "enter")  # reason
+        await pilot.press("enter")  # owner prefilled with the operator
+        await pilot.press(*"2099-06-30", "enter")
+        assert await settle(pilot, lambda: store.load().item(ITEM).waiver is not None)
+        waiver = store.load().item(ITEM).waiver
+        assert (waiver.reason, waiver.owner, waiver.until.isoformat()) == ("vendor default", "alice", "2099-06-30")
+        screen = pilot.app.screen
+        assert await settle(pilot, lambda: label_of(screen, ITEM).startswith("≈"))
+
+
+async def test_text_and_status_filters(app, state_path):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        tree = screen.query_one(ChecklistTree)
+        await pilot.press("slash", *"redis", "enter")
+        await pilot.pause()
+        shown = set(tree.item_nodes)
+        assert ITEM in shown and "security.network.cors" not in shown
+        assert all("redis" in i or "redis" in tree.checklist.get(i).text.lower() for i in shown)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "security.network.cors" in tree.item_nodes
+
+        StateStore(state_path, "production", "test").tick("security.network.cors", "bob")
+        assert await settle(pilot, lambda: label_of(screen, "security.network.cors").startswith("✓"))
+        await pilot.press("f")  # open
+        await pilot.pause()
+        assert "security.network.cors" not in tree.item_nodes and ITEM in tree.item_nodes
+        await pilot.press("f")  # done
+        await pilot.pause()
+        assert set(tree.item_nodes) == {"security.network.cors"}
+        await pilot.press("f", "f")  # waived, failing: nothing
+        await pilot.pause()
+        assert tree.item_nodes == {}
+        assert "filter: failing" in str(screen.query_one("#overall-label").render())
+
+
+async def test_palette_jumps_to_an_item_by_fuzzy_text(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"pgbouncer")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        screen = pilot.app.screen
+        assert await settle(
+            pilot,
+            lambda: isinstance(pilot.app.screen, ChecklistScreen)
+            and pilot.app.screen.query_one(ChecklistTree).current_item_id() == "infrastructure.postgres.connection-pooling",
+        )
+
+
+async def test_everything_persists_across_a_restart(state_path):
+    first = make_app(state_path)
+    async with first.run_test(size=(120, 40)) as pilot:
+        await select(pilot, ITEM)
+        await pilot.press("x")
+        store = StateStore(state_path, "production", "test")
+        assert await settle(pilot, lambda: state_path.exists() and store.load().item(ITEM).done)
+    second = make_app(state_path, operator="bob")
+    async with second.run_test(size=(120, 40)) as pilot:
+        screen = await select(pilot, ITEM)
+        assert label_of(screen, ITEM).startswith("✓")
+        assert "Done by alice" in text_of(screen.query_one("#item-info"))
+
+
+async def test_a_second_console_sees_the_other_ones_changes(app, state_path):
+    other = StateStore(state_path, "production", "test")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        other.tick(ITEM, "bob", "from the other console")
+        assert await settle(pilot, lambda: label_of(screen, ITEM).startswith("✓"))
+        assert "Overall 1/121" in str(screen.query_one("#overall-label").render())
+        # and this console's own change lands in the same file without losing bob's
+        await select(pilot, "security.network.cors")
+        await pilot.press("x")
+        assert await settle(pilot, lambda: other.load().item("security.network.cors").done)
+        assert other.load().item(ITEM).done
+
+
+async def test_broken_checklist_shows_error_screen(tmp_path):
+    from linkflow_console.errors import ChecklistError
+    from linkflow_console.tui.error_screen import ErrorApp
+
+    broken = tmp_path / "c.toml"
+    broken.write_text('id = "x"\n[[sections]\n')
+    try:
+        from linkflow_console.checklist import load_checklist
+
+        load_checklist(broken)
+    except ChecklistError as error:
+        app = ErrorApp(error)
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = str(pilot.app.screen.query_one("#error-where").render())
+        assert f"{broken}:2" in text
+        await pilot.press("q")
+    assert app.return_value == 2
