@@ -193,6 +193,14 @@ def checkin_views(schedule: Schedule, data: LaunchData, now: datetime) -> list[C
     ]
 
 
+def latest_samples(samples: Iterable[Sample]) -> list[Sample]:
+    """The newest sample of each probe, in probe order of first appearance."""
+    latest: dict[str, Sample] = {}
+    for sample in samples:
+        latest[sample.probe_id] = sample
+    return list(latest.values())
+
+
 def open_checkins(views: Iterable[CheckInView]) -> list[CheckInView]:
     """Due and overdue ones, overdue first, oldest first: what the war room does next."""
     return sorted((v for v in views if v.open), key=lambda v: (v.phase is not Phase.OVERDUE, v.due_at))

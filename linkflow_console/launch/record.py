@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import tomlkit
@@ -18,18 +18,29 @@ from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.state.model import State
 from linkflow_console.state.store import StateStore
 
+HALF_DAY = timedelta(hours=12)
 TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})$")
-MOMENT_HINT = "give a time like 2026-11-26T09:00Z, '2026-11-26 09:00' (UTC) or 09:00 (today, UTC), or 'now'"
+MOMENT_HINT = "give a time like 2026-11-26T09:00Z, '2026-11-26 09:00' (UTC) or 09:00 (UTC, nearest to now), or 'now'"
+
+
+def nearest_time_of_day(hour: int, minute: int, now: datetime) -> datetime:
+    """HH:MM (UTC) on the day that puts it nearest to now: 23:50 typed at 00:10 is yesterday's."""
+    moment = now.astimezone(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if moment - now > HALF_DAY:
+        return moment - 2 * HALF_DAY
+    if now - moment > HALF_DAY:
+        return moment + 2 * HALF_DAY
+    return moment
 
 
 def parse_moment(text: str, now: datetime) -> datetime:
-    """'now', HH:MM (today, UTC) or an ISO date-time (UTC unless it says otherwise)."""
+    """'now', HH:MM (UTC, the nearest such time) or an ISO date-time (UTC unless it says otherwise)."""
     text = text.strip()
     if text.lower() == "now":
         return now.astimezone(UTC).replace(microsecond=0)
     match = TIME_OF_DAY.match(text)
     if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
-        return now.astimezone(UTC).replace(hour=int(match.group(1)), minute=int(match.group(2)), second=0, microsecond=0)
+        return nearest_time_of_day(int(match.group(1)), int(match.group(2)), now)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
@@ -77,6 +88,8 @@ def complete_checkin(store: StateStore, schedule: Schedule, checkin_id: str, by:
     note = (note or "").strip()
 
     def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+        if _launch(doc).get("t0") is None:
+            raise UserError("the launch clock has not started", fix="start it first: `linkflow-console launch start [--at TIME]`")
         checkins = _launch(doc).setdefault("checkins", tomlkit.table(is_super_table=True))
         entry = tomlkit.table()
         entry.update({"by": by, "at": now})

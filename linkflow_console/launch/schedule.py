@@ -219,3 +219,7 @@ class _Builder:
             if checkin.id in seen:
                 raise self.fail(f"check-in {checkin.id!r} is listed twice", f'"{checkin.item_id}"', "give each task one entry")
             seen.add(checkin.id)
+
+
+def schedule_for(checklist: Checklist, checklist_path: Path, override: Path | str | None = None) -> Schedule:
+    return load_schedule(Path(override) if override else schedule_path_for(checklist_path), checklist)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
@@ -106,17 +107,21 @@ async def alert_end_to_end(ctx: ProbeContext) -> Outcome:
     evidence = []
     for labels in firing:
         seen = _visible(labels, shown)
-        evidence.append(Evidence(alert_title(labels), "visible in Alertmanager", "visible" if seen else "missing", seen))
+        actual = "visible" if seen else "missing"
+        evidence.append(Evidence(alert_title(labels), "visible in Alertmanager", actual, seen))
     missing = [e.label for e in evidence if not e.ok]
     if not missing:
         return outcome(Status.PASS, f"{len(firing)} firing alert(s) reach Alertmanager", evidence, raw)
     if len(missing) < len(firing):
-        return outcome(Status.WARN, f"some firing alerts missing from Alertmanager: {', '.join(missing)}", evidence, raw)
+        summary = f"some firing alerts missing from Alertmanager: {', '.join(missing)}"
+        return outcome(Status.WARN, summary, evidence, raw)
     senders = await prometheus_data(ctx, "/api/v1/alertmanagers")
     active = [a.get("url", "?") for a in senders.get("activeAlertmanagers", [])]
     raw["Prometheus sends to"] = ", ".join(active) or "nothing"
-    evidence.append(Evidence("Prometheus's Alertmanagers", str(ctx.setting("alertmanager.url")),
-                             ", ".join(active) or "none configured", bool(active)))
+    ours = urlsplit(str(ctx.setting("alertmanager.url"))).netloc
+    sends_here = any(urlsplit(url).netloc == ours for url in active)
+    evidence.append(Evidence("Prometheus's Alertmanagers", f"includes {ours}", ", ".join(active) or "none", sends_here))
     why = "Prometheus has no Alertmanager configured" if not active else f"Prometheus sends to {', '.join(active)}"
-    return outcome(Status.FAIL, f"{len(missing)} firing alert(s) never reached this Alertmanager ({why})", evidence, raw)
+    summary = f"{len(missing)} firing alert(s) never reached this Alertmanager ({why})"
+    return outcome(Status.FAIL, summary, evidence, raw)
 

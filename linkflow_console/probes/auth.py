@@ -3,6 +3,7 @@ limit and the account lockout. Only wrong passwords are ever sent."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,13 +11,16 @@ from typing import TYPE_CHECKING
 
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.health import api_url, rate_limit_headers, send, snippet
+from linkflow_console.probes.http import api_url, rate_limit_headers, send, snippet
 
 if TYPE_CHECKING:
     import httpx
 
 MAX_BURST = 30  # failed logins at most per probe: enough to cross LinkFlow's limits, not a flood
 LOCKOUT_AFTER = 5  # LinkFlow locks an account after 5 failures (15 min)
+# How a login API refuses a wrong password (403/423 only with a lockout; 429 is the limiter).
+FAILED_LOGIN_CODES = frozenset({400, 401, 403, 422, 423, 429})
+LOCKED = re.compile(r"\b(?:locked|lockout)\b", re.IGNORECASE)  # "account is locked", not "blocked"
 # An address no real account has: the rate-limit probe must not lock anybody out.
 NOBODY_EMAIL = "linkflow-console-rate-limit-probe@example.invalid"
 
@@ -53,15 +57,18 @@ async def failed_login_burst(ctx: ProbeContext, email: str, stop: Callable[[http
             burst.codes.append(response.status_code)
             burst.last = response
             burst.limit_headers |= rate_limit_headers(response)
-            if response.status_code == 404 or response.status_code >= 500:
-                raise ProbeError(f"login endpoint {url} answered {response.status_code}; could not tell")
             if stop(response):
                 break
+            if response.status_code not in FAILED_LOGIN_CODES or (response.status_code == 403
+                                                                   and not is_lockout(response)):
+                # 404/405: wrong path; 5xx or a WAF's 403: broken or blocked; 2xx: not a failed login.
+                raise ProbeError(f"login endpoint {url} answered {response.status_code} to a wrong password "
+                                 f"({snippet(response.text, 80) or 'empty body'}); could not tell")
     return burst
 
 
 def is_lockout(response: httpx.Response) -> bool:
-    return response.status_code == 423 or (response.status_code == 403 and "lock" in response.text.lower())
+    return response.status_code == 423 or (response.status_code == 403 and bool(LOCKED.search(response.text)))
 
 
 @probe("http.auth-rate-limit")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, all_ok, outcome, probe, worst
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.health import api_url, fetch, origin_url, snippet
+from linkflow_console.probes.http import api_url, fetch, origin_url, snippet
 
 # Other names some LinkFlow deploy files use for the variables the code reads.
 ALIASES: dict[str, tuple[str, ...]] = {

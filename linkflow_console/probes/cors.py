@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from linkflow_console.probes.base import Evidence, Outcome, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.headers import fetch_all
+from linkflow_console.probes.http import fetch_all
 
 if TYPE_CHECKING:
     import httpx

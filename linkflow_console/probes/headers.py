@@ -1,8 +1,5 @@
 """`http.security-headers`: HSTS, CSP and X-Frame-Options, with an HTTP Observatory-style grade.
 
-Also home of `fetch_all`, the request helper the other public-surface HTTP probes share: it turns
-"could not ask" (refused, timeout, TLS verification) into ProbeError, so it is never a verdict.
-
 The grade follows Mozilla's HTTP Observatory: start at 100, add the documented modifier of each
 header test (CSP, HSTS, X-Frame-Options, X-Content-Type-Options, Referrer-Policy), extra credit
 only when the score without it is 90 or more, floor 0, then its grade bands. Tests that need more
@@ -11,48 +8,15 @@ than one response (cookies, redirection, SRI, CORS) are not scored here.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe, worst
+from linkflow_console.probes.base import Evidence, Outcome, Status, outcome, probe, worst
 from linkflow_console.probes.context import ProbeContext
-
-if TYPE_CHECKING:
-    import httpx
+from linkflow_console.probes.http import fetch, raw_headers
 
 HSTS_MIN_MAX_AGE = 15552000  # 180 days: the checklist's "six months"
 
-Headers = dict[str, str] | None
-
-
-async def fetch_all(ctx: ProbeContext, requests: Sequence[tuple[str, str, Headers]]) -> list[httpx.Response]:
-    """Send (method, url, headers) requests concurrently on one client; could-not-ask is ProbeError."""
-    import httpx
-
-    for url in dict.fromkeys(url for _, url, _ in requests):
-        await ctx.ensure_reachable(url)
-
-    async def send(client: httpx.AsyncClient, method: str, url: str, headers: Headers) -> httpx.Response:
-        try:
-            return await client.request(method, url, headers=headers)
-        except httpx.TimeoutException:
-            raise ProbeError(f"{method} {url}: no answer within {ctx.timeout * 0.8:.1f} s") from None
-        except httpx.HTTPError as exc:  # connect errors include a failed certificate verification
-            raise ProbeError(f"{method} {url}: {type(exc).__name__}: {exc}") from None
-
-    async with ctx.http_client() as client:
-        return list(await asyncio.gather(*(send(client, *request) for request in requests)))
-
-
-async def fetch(ctx: ProbeContext, method: str, url: str, headers: Headers = None) -> httpx.Response:
-    return (await fetch_all(ctx, [(method, url, headers)]))[0]
-
-
-def raw_headers(response: httpx.Response) -> str:
-    return "\n".join(f"{name}: {value}" for name, value in response.headers.multi_items())
 
 
 @dataclass(frozen=True)
@@ -239,7 +203,7 @@ def observatory_grade(modifiers: list[int]) -> tuple[int, str]:
 @probe("http.security-headers")
 async def security_headers(ctx: ProbeContext) -> Outcome:
     url = ctx.setting("api.base_url") + ctx.setting("api.health_path")
-    response = await fetch(ctx, "GET", url)
+    response = await fetch(ctx, url)
     headers = response.headers
     csp_values = headers.get_list("content-security-policy")
     policies = parse_policies(csp_values)

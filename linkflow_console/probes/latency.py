@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.health import api_url, send
+from linkflow_console.probes.http import api_url, send
 
 PASS_P95_SECONDS = 0.5  # the checklist: response time < 500 ms p95
 WARN_P95_SECONDS = 2.0  # the checklist's alert threshold: p95 > 2 s

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.health import fetch, rate_limited, response_raw, snippet
+from linkflow_console.probes.http import fetch, rate_limited, response_raw, snippet
 
 if TYPE_CHECKING:
     import httpx

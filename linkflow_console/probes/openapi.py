@@ -8,7 +8,7 @@ from typing import Any
 
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.health import fetch, response_raw, snippet
+from linkflow_console.probes.http import fetch, response_raw, snippet
 
 
 async def load_document(ctx: ProbeContext, location: str) -> tuple[str, str, dict[str, str]]:

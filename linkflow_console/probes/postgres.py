@@ -83,8 +83,10 @@ async def _attempt(
     root_cert = ctx.setting("postgres.sslrootcert")
     if root_cert:
         params.setdefault("sslrootcert", root_cert)
-        if "sslmode" not in psycopg.conninfo.conninfo_to_dict(dsn):
-            params.setdefault("sslmode", "verify-full")  # a trust anchor given means: verify
+        # A trust anchor given means: verify the database. The pooler's DSN keeps its own
+        # sslmode: PgBouncer often listens without TLS on a private network.
+        if dsn_key == "postgres.dsn" and "sslmode" not in psycopg.conninfo.conninfo_to_dict(dsn):
+            params.setdefault("sslmode", "verify-full")
     limit = ctx.timeout * 0.8
     try:
         async with asyncio.timeout(limit):
@@ -141,6 +143,9 @@ async def _one(conn: psycopg.AsyncConnection[Any], sql: str) -> dict[str, Any]:
     if not rows:
         raise ProbeError(f"no row from: {sql.split()[0]} ...")
     return rows[0]
+
+
+_STANDBY = "postgres.dsn points at a standby (in recovery), so this cannot tell: {what}; point it at the primary"
 
 
 # --- shared verdict helpers -----------------------------------------------------------------
@@ -230,7 +235,7 @@ def _archive_health(archiver: Archiver, now: datetime) -> tuple[list[tuple[Statu
         f"{row['failed_count']} since {_stamp(row['stats_reset'])}, last {row['last_failed_wal']} at {_stamp(row['last_failed_time'])}"
     )
     evidence = [
-        Evidence("last archived WAL", f"< {_age(ARCHIVE_RECENT)} ago", archived, recent),
+        Evidence("last archived WAL", f"< {ARCHIVE_RECENT.total_seconds() / 3600:g} h ago", archived, recent),
         Evidence("failure after the last success", "none", failures, not archiver.failing),
     ]
     return findings, evidence, values
@@ -239,12 +244,15 @@ def _archive_health(archiver: Archiver, now: datetime) -> tuple[list[tuple[Statu
 def _archiver_raw(row: dict[str, Any]) -> dict[str, str]:
     keys = ("wal_level", "archive_mode", "archived_count", "last_archived_wal", "last_archived_time",
             "failed_count", "last_failed_wal", "last_failed_time", "stats_reset", "in_recovery")
-    return {key: _stamp(row[key]) if isinstance(row[key], datetime) else str(row[key]) for key in keys}
+    return {key: _stamp(row[key]) if isinstance(row[key], datetime) else str(row[key] if row[key] is not None else "none") for key in keys}
 
 
 async def _archiver(ctx: ProbeContext) -> Archiver:
     async with _session(ctx) as conn:
-        return Archiver(await _one(conn, ARCHIVER_SQL))
+        row = await _one(conn, ARCHIVER_SQL)
+    if row["in_recovery"] and row["archive_mode"] != "always":
+        raise ProbeError(_STANDBY.format(what="WAL is archived by the primary"))
+    return Archiver(row)
 
 
 # --- probes ----------------------------------------------------------------------------------
@@ -383,8 +391,7 @@ async def pitr(ctx: ProbeContext) -> Outcome:
 
 REPLICATION_SQL = """
 SELECT application_name, client_addr::text AS client_addr, state, sync_state,
-       pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END,
-                       replay_lsn) AS lag_bytes,
+       pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS lag_bytes,
        EXTRACT(epoch FROM replay_lag) AS lag_seconds
 FROM pg_stat_replication
 ORDER BY application_name
@@ -394,6 +401,8 @@ ORDER BY application_name
 @probe("postgres.replicas")
 async def replicas(ctx: ProbeContext) -> Outcome:
     async with _session(ctx) as conn:
+        if (await _one(conn, "SELECT pg_is_in_recovery() AS standby"))["standby"]:
+            raise ProbeError(_STANDBY.format(what="the primary lists its replicas"))
         rows = await _rows(conn, REPLICATION_SQL)
     if rows and all(row["state"] is None for row in rows):
         raise ProbeError(
@@ -464,7 +473,7 @@ async def monitoring(ctx: ProbeContext) -> Outcome:
     evidence = [
         Evidence("pg_stat_statements extension", "installed", f"{row['version']} in schema {row['schema']}" if installed else "not installed", installed),
         Evidence("shared_preload_libraries", "includes pg_stat_statements",
-                 preload if preload is not None else "not readable by the probe's role (grant pg_read_all_settings)",
+                 "not readable by the probe's role (grant pg_read_all_settings)" if preload is None else preload or "(empty)",
                  preloaded),
         Evidence("pg_stat_statements view", "readable", load_answer, loaded),
         Evidence("connections in use", f"<= {CONNECTIONS_WARN_RATIO:.0%} of max_connections", f"{in_use} of {limit} ({ratio:.0%})",

@@ -23,12 +23,14 @@ from linkflow_console.probes.context import ProbeContext
 
 
 async def request_json(
-    ctx: ProbeContext, base_url: str, path: str, params: dict[str, str] | None = None, token: str | None = None
+    ctx: ProbeContext, base_url: str, path: str, params: dict[str, str] | None = None, token_key: str | None = None
 ) -> Any:
-    """GET base_url + path and parse JSON; ProbeError for anything that keeps us from telling."""
+    """GET base_url + path (bearer token from the profile key `token_key` if set) and parse JSON;
+    ProbeError for anything that keeps us from telling."""
     import httpx
 
     await ctx.ensure_reachable(base_url)
+    token = await ctx.secret(token_key) if token_key else None
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     url = base_url + path
     try:
@@ -39,7 +41,12 @@ async def request_json(
     except httpx.HTTPError as exc:
         raise ProbeError(f"{url}: {type(exc).__name__}: {exc}") from None
     if response.status_code in (401, 403):
-        hint = "check prometheus.token" if token else "the server wants credentials: set prometheus.token"
+        if token:
+            hint = f"check {token_key}"
+        elif token_key:
+            hint = f"the server wants credentials: set {token_key}"
+        else:
+            hint = "the server wants credentials the profile cannot give it"
         raise ProbeError(f"{url} refused the probe (HTTP {response.status_code}); {hint}")
     try:
         body = response.json()
@@ -54,7 +61,7 @@ async def request_json(
 async def prometheus_data(ctx: ProbeContext, path: str, params: dict[str, str] | None = None) -> Any:
     """The `data` of a Prometheus API answer (`{"status": "success", "data": ...}`)."""
     base_url = str(ctx.setting("prometheus.url"))
-    body = await request_json(ctx, base_url, path, params, await ctx.secret("prometheus.token"))
+    body = await request_json(ctx, base_url, path, params, "prometheus.token")
     if not isinstance(body, dict) or body.get("status") != "success" or "data" not in body:
         raise ProbeError(f"{base_url}{path} did not answer like the Prometheus API: {str(body)[:200]}")
     return body["data"]
@@ -200,7 +207,7 @@ class AlertCheck:
     names: re.Pattern[str]  # a rule whose name matches is a candidate
     expression: tuple[re.Pattern[str], ...]  # ... and so is one whose expression matches all of these
     limit: float | None = None  # the checklist threshold in canonical units; None: existing is enough
-    unit: str = ""
+    show: Callable[[float], str] = "{:g}".format
     normalise: Callable[[float, str], float] = as_is
     min_quantile: float | None = None  # a latency rule on a lower quantile is looser
 
@@ -209,29 +216,41 @@ def _pattern(text: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
+def percent(ratio: float) -> str:
+    return f"{ratio * 100:.4g} %"
+
+
+def seconds(value: float) -> str:
+    return f"{value:.4g} s"
+
+
+def jobs(count: float) -> str:
+    return f"{count:g} jobs"
+
+
 ALERT_CHECKS: dict[str, AlertCheck] = {
     "prometheus.alert-error-rate": AlertCheck(
         "error rate > 1 %",
         _pattern(r"error.?(rate|ratio|percent)|5xx|server.?errors"),
         (_pattern(r'(status|code)\w*\s*=~?\s*"5'), _pattern(r"/")),
-        0.01, "ratio", as_ratio,
+        0.01, percent, as_ratio,
     ),
     "prometheus.alert-latency": AlertCheck(
         "p95 latency > 2 s",
         _pattern(r"latency|slow.?(request|response)|response.?time"),
         (_pattern(r"histogram_quantile\s*\("), _pattern(r"(http|request)\w*(duration|latency)")),
-        2.0, "s", as_seconds, min_quantile=0.95,
+        2.0, seconds, as_seconds, min_quantile=0.95,
     ),
     "prometheus.alert-queue-backlog": AlertCheck(
         "queue backlog > 1000 jobs",
         _pattern(r"queue.?(backlog|depth|size|length)|backlog"),
         (_pattern(r"queue_(depth|size|length|backlog)"),),
-        1000.0, "jobs",
+        1000.0, jobs,
     ),
     "prometheus.alert-service-down": AlertCheck(
         "service down",
         _pattern(r"^(api|service|app|instance|target|linkflow)\w*(down|unavailable|unreachable)$"),
-        (_pattern(r"(?<![\w:])up\s*(\{[^}]*\})?\s*==\s*0|absent\s*\(\s*up\b"),),
+        (_pattern(r"(?<![\w:])up\s*(\{[^}]*\})?\s*(==\s*0|<\s*1)|absent\s*\(\s*up\b"),),
     ),
     "prometheus.alert-database": AlertCheck(
         "database connection issues",
@@ -273,21 +292,22 @@ def judge(check: AlertCheck, rule: AlertRule) -> tuple[Status, str, list[Evidenc
         if comparison:
             evidence.append(Evidence("threshold", "", f"{comparison[0]} {comparison[1]:g}"))
         return Status.PASS, f"{rule.name} alerts on {check.what}", evidence
-    expected = f"> {check.limit:g} {check.unit} or stricter"
+    expected = f"> {check.show(check.limit)} or stricter"
     if comparison is None or comparison[0] not in (">", ">="):
         evidence.append(Evidence("threshold", expected, "no '> number' comparison found", False))
         return Status.WARN, f"{rule.name} found but its threshold could not be read", evidence
     threshold = check.normalise(comparison[1], rule.expression)
     ok = threshold <= check.limit
-    evidence.append(Evidence("threshold", expected, f"> {threshold:g} {check.unit} (read {comparison[1]:g})", ok))
-    found = f"> {threshold:g} {check.unit}"
+    evidence.append(Evidence("threshold", expected, f"> {check.show(threshold)} (read {comparison[1]:g})", ok))
+    found = f"> {check.show(threshold)}"
     if check.min_quantile is not None:
         quantile = _QUANTILE.search(rule.expression)
         q = float(quantile.group(1)) if quantile else None
         quantile_ok = q is not None and q >= check.min_quantile
-        evidence.append(Evidence("quantile", f">= {check.min_quantile:g}", "none" if q is None else f"{q:g}", quantile_ok))
+        read = "none" if q is None else f"{q:g}"
+        evidence.append(Evidence("quantile", f">= {check.min_quantile:g}", read, quantile_ok))
         ok = ok and quantile_ok
-        found += f" at quantile {'?' if q is None else f'{q:g}'}"
+        found += f" at quantile {read}"
     if ok:
         return Status.PASS, f"{rule.name} alerts at {found} (checklist: {check.what})", evidence
     return Status.WARN, f"{rule.name} is looser than the checklist: {found}, wanted {check.what}", evidence
@@ -388,7 +408,8 @@ async def targets_up(ctx: ProbeContext) -> Outcome:
     data = await prometheus_data(ctx, "/api/v1/targets", {"state": "active"})
     targets = data.get("activeTargets", [])
     if not targets:
-        return outcome(Status.FAIL, "Prometheus has no active scrape targets", [Evidence("targets", ">= 1", "0", False)])
+        none = [Evidence("targets", ">= 1", "0", False)]
+        return outcome(Status.FAIL, "Prometheus has no active scrape targets", none)
     evidence = []
     down: list[str] = []
     unknown: list[str] = []
@@ -435,7 +456,8 @@ async def firing_alerts(ctx: ProbeContext) -> Outcome:
         evidence.append(Evidence(title, "not firing", f"{state} since {alert.get('activeAt', '?')}{note}", ok))
     raw = {"alerts": len(alerts)}
     if firing:
-        return outcome(Status.WARN, f"{len(firing)} firing: {', '.join(firing)}", evidence, raw, {"firing_alerts": len(firing)})
+        summary = f"{len(firing)} firing: {', '.join(firing)}"
+        return outcome(Status.WARN, summary, evidence, raw, {"firing_alerts": len(firing)})
     return outcome(Status.PASS, "no alert firing", evidence, raw, {"firing_alerts": 0})
 
 
@@ -456,18 +478,18 @@ def p95_query(histogram: str) -> str:
     return f"histogram_quantile(0.95, sum by (le) (rate({histogram}_bucket[5m])))"
 
 
-async def first_value(ctx: ProbeContext, queries: list[str]) -> tuple[str, float]:
-    """The value of the first query that returns a sample; ProbeError 'no series' when none does."""
-    for query in queries:
+async def first_value(ctx: ProbeContext, queries: dict[str, str]) -> tuple[str, float]:
+    """The value of the first query (by metric name) that returns a sample; ProbeError 'no series'."""
+    for query in queries.values():
         data = await prometheus_data(ctx, "/api/v1/query", {"query": query})
         result = data.get("result", [])
         if data.get("resultType") == "vector" and result:
             return query, float(result[0]["value"][1])
-    raise ProbeError("no series: none of these queries returned data: " + " | ".join(queries))
+    raise ProbeError(f"no series: no data for {' or '.join(queries)} in the last 5 minutes")
 
 
 async def live_value(
-    ctx: ProbeContext, queries: list[str], key: str, limit: float, show: Callable[[float], str], what: str
+    ctx: ProbeContext, queries: dict[str, str], key: str, limit: float, show: Callable[[float], str], what: str
 ) -> Outcome:
     query, value = await first_value(ctx, queries)
     if math.isnan(value):
@@ -481,11 +503,11 @@ async def live_value(
 
 @probe("prometheus.error-rate")
 async def error_rate(ctx: ProbeContext) -> Outcome:
-    queries = [error_ratio_query(counter) for counter in REQUEST_COUNTERS]
-    return await live_value(ctx, queries, "error_rate", 0.01, lambda v: f"{v * 100:.2f} %", "5xx error rate")
+    queries = {counter: error_ratio_query(counter) for counter in REQUEST_COUNTERS}
+    return await live_value(ctx, queries, "error_rate", 0.01, percent, "5xx error rate")
 
 
 @probe("prometheus.latency-p95")
 async def latency_p95(ctx: ProbeContext) -> Outcome:
-    queries = [p95_query(histogram) for histogram in DURATION_HISTOGRAMS]
-    return await live_value(ctx, queries, "p95_seconds", 2.0, lambda v: f"{v:.3f} s", "p95 latency")
+    queries = {histogram: p95_query(histogram) for histogram in DURATION_HISTOGRAMS}
+    return await live_value(ctx, queries, "p95_seconds", 2.0, seconds, "p95 latency")

@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 from linkflow_console.probes.base import Evidence, Outcome, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.headers import fetch, raw_headers
+from linkflow_console.probes.http import fetch, raw_headers
 
 PERMANENT = (301, 308)
 TEMPORARY = (302, 303, 307)
@@ -20,7 +20,7 @@ TEMPORARY = (302, 303, 307)
 async def https_redirect(ctx: ProbeContext) -> Outcome:
     path = ctx.setting("api.health_path")
     url = ctx.setting("api.http_url") + path
-    response = await fetch(ctx, "GET", url)
+    response = await fetch(ctx, url)
     code = response.status_code
     location = response.headers.get("location")
     raw = {"request": f"GET {url}", "status": str(code), "headers": raw_headers(response)}

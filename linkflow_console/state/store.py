@@ -4,26 +4,33 @@ lock, re-read before every change (two consoles lose nothing), with an append-on
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
 import tempfile
+import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-from tomlkit.exceptions import ParseError
-from tomlkit.toml_document import TOMLDocument
+from typing import TYPE_CHECKING
 
 from linkflow_console.errors import StateError, UserError
 from linkflow_console.probes.base import ProbeResult
 from linkflow_console.state.model import SCHEMA_VERSION, State, build_state
 
-Mutation = Callable[[TOMLDocument, datetime], dict[str, Any]]
+if TYPE_CHECKING:
+    from tomlkit.toml_document import TOMLDocument
+
+Mutation = Callable[["TOMLDocument", datetime], dict[str, Any]]
+
+
+def _tomlkit():
+    import tomlkit  # imported on the first write only: start-up reads with tomllib
+
+    return tomlkit
 
 
 def utc_now() -> datetime:
@@ -61,9 +68,15 @@ class StateStore:
         return self._state
 
     def load(self) -> State:
+        """Read-only load with the stdlib parser (fast start-up); writes use tomlkit."""
         signature = self._disk_signature()
-        doc, text = self._read_doc()
-        self._state = build_state(doc.unwrap(), text, self.path)
+        text = self._read_text()
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise self._corrupt(text, str(exc), _line_from(str(exc))) from None
+        self._check_owner(data.get("checklist"))
+        self._state = build_state(data, text, self.path)
         self._signature = signature
         return self._state
 
@@ -84,33 +97,48 @@ class StateStore:
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
-    def _read_doc(self) -> tuple[TOMLDocument, str]:
+    def _read_text(self) -> str:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            return self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return self._new_doc(), ""
+            return ""
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"cannot read state file: {exc}", path=self.path) from None
+
+    def _read_doc(self) -> tuple[TOMLDocument, str]:
+        import tomlkit
+        from tomlkit.exceptions import ParseError
+
+        text = self._read_text()
+        if not text:
+            return self._new_doc(), ""
         try:
             doc = tomlkit.parse(text)
         except ParseError as exc:
-            kept = self._keep_aside(text)
-            raise StateError(
-                f"state file is not valid TOML ({exc}); it was not changed and a copy is kept at {kept}",
-                path=self.path,
-                line=exc.line,
-                fix="repair that line by hand, or move the file away to start a fresh state",
-            ) from None
-        checklist = doc.get("checklist")
+            raise self._corrupt(text, str(exc), exc.line) from None
+        self._check_owner(doc.get("checklist"))
+        return doc, text
+
+    def _corrupt(self, text: str, reason: str, line: int | None) -> StateError:
+        kept = self._keep_aside(text)
+        return StateError(
+            f"state file is not valid TOML ({reason}); it was not changed and a copy is kept at {kept}",
+            path=self.path,
+            line=line,
+            fix="repair that line by hand, or move the file away to start a fresh state",
+        )
+
+    def _check_owner(self, checklist: object) -> None:
         if checklist not in (None, self.checklist_id):
             raise StateError(
                 f"this state belongs to checklist {checklist!r}, not {self.checklist_id!r}",
                 path=self.path,
                 fix="pass the matching --checklist, or a different --state",
             )
-        return doc, text
 
     def _keep_aside(self, text: str) -> Path:
+        import hashlib
+
         digest = hashlib.sha256(text.encode()).hexdigest()[:10]
         kept = self.path.with_name(f"{self.path.name}.corrupt-{digest}")
         if not kept.exists():
@@ -118,6 +146,8 @@ class StateStore:
         return kept
 
     def _new_doc(self) -> TOMLDocument:
+        import tomlkit
+
         doc = tomlkit.document()
         doc.add(tomlkit.comment(f"linkflow-console state: checklist {self.checklist_id!r}, environment {self.environment!r}."))
         doc.add(tomlkit.comment("Plain TOML: safe to read and edit by hand; comments you add are kept."))
@@ -146,7 +176,7 @@ class StateStore:
             doc, _ = self._read_doc()
             now = _seconds(self.clock())
             entry = mutation(doc, now)
-            text = tomlkit.dumps(doc)
+            text = doc.as_string()
             self._append_audit({"at": now.isoformat(), **entry})
             _atomic_write(self.path, text)
             self._state = build_state(doc.unwrap(), text, self.path)
@@ -239,7 +269,7 @@ class StateStore:
 
         def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
             table = _item_table(doc, item_id)
-            waiver = tomlkit.inline_table()
+            waiver = _tomlkit().inline_table()
             waiver.update({"reason": reason, "owner": owner, "until": until, "by": by, "at": now})
             table["waiver"] = waiver
             summary = f"{reason} (owner {owner}, until {until.isoformat()})"
@@ -266,7 +296,7 @@ class StateStore:
             for result in results:
                 data = result.to_dict()
                 del data["probe"]
-                entry = tomlkit.table()
+                entry = _tomlkit().table()
                 for key in ("status", "summary", "duration_ms", "started_at"):
                     entry[key] = data[key]
                 entry["evidence"] = _inline_array(data["evidence"])
@@ -281,6 +311,13 @@ class StateStore:
         return self.mutate(apply)
 
 
+def _line_from(message: str) -> int | None:
+    import re
+
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
 def _required(value: str, name: str, fix: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -290,14 +327,14 @@ def _required(value: str, name: str, fix: str) -> str:
 
 def _super_table(doc: TOMLDocument, key: str) -> Any:
     if key not in doc:
-        doc.add(key, tomlkit.table(is_super_table=True))
+        doc.add(key, _tomlkit().table(is_super_table=True))
     return doc[key]
 
 
 def _item_table(doc: TOMLDocument, item_id: str) -> Any:
     items = _super_table(doc, "items")
     if item_id not in items:
-        items[item_id] = tomlkit.table()
+        items[item_id] = _tomlkit().table()
     return items[item_id]
 
 
@@ -310,8 +347,8 @@ def _set_or_remove(table: Any, key: str, value: str) -> None:
 
 def _history(table: Any, action: str, by: str, now: datetime, text: str) -> None:
     if "history" not in table:
-        table["history"] = tomlkit.aot()
-    entry = tomlkit.table()
+        table["history"] = _tomlkit().aot()
+    entry = _tomlkit().table()
     entry.update({"action": action, "by": by, "at": now})
     if text:
         entry["text"] = text
@@ -319,13 +356,13 @@ def _history(table: Any, action: str, by: str, now: datetime, text: str) -> None
 
 
 def _inline(mapping: dict[str, Any]) -> Any:
-    table = tomlkit.inline_table()
+    table = _tomlkit().inline_table()
     table.update(mapping)
     return table
 
 
 def _inline_array(rows: list[dict[str, Any]]) -> Any:
-    array = tomlkit.array()
+    array = _tomlkit().array()
     array.multiline(True)
     for row in rows:
         array.append(_inline(row))

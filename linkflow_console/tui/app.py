@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
@@ -10,13 +11,12 @@ from textual.binding import Binding
 from linkflow_console.errors import UserError
 from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
-from linkflow_console.tui.item_commands import ItemJumpProvider
 
 
 class LinkflowConsole(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "linkflow-console"
-    COMMANDS = App.COMMANDS | {ItemJumpProvider}
+    COMMANDS = App.COMMANDS | {lambda: _item_jump_provider()}
     BINDINGS = [
         Binding("l", "toggle_launch", "Launch day"),
         Binding("question_mark", "show_help_panel", "Keys", show=False),
@@ -50,6 +50,12 @@ class LinkflowConsole(App[int]):
         if self.current_mode != "checklist":
             self.switch_mode("checklist")
         self.call_after_refresh(select)
+
+
+def _item_jump_provider():
+    from linkflow_console.tui.item_commands import ItemJumpProvider  # textual.command loads on first use
+
+    return ItemJumpProvider
 
 
 def run_tui(args: argparse.Namespace) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,7 +13,7 @@ from linkflow_console.errors import UserError
 
 
 class ErrorApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "linkflow-console"
     BINDINGS = [Binding("q", "quit_with_error", "Quit"), Binding("escape", "quit_with_error", "Quit", show=False)]
 

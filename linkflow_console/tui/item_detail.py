@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown, Static
+from textual.timer import Timer
+from textual.widgets import Static
 
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.runbooks import RunbookSection
@@ -111,13 +113,16 @@ def render_item(view: ItemView, now: datetime, probe_titles: Callable[[str], str
 class ItemDetail(VerticalScroll):
     """Shows one item; the runbook section renders below and follows the selection."""
 
+    RUNBOOK_DEBOUNCE = 0.06  # seconds: holding an arrow key re-renders the runbook once, at the end
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._runbook_anchor: str | None = None
+        self._runbook_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
+        # the runbook's Markdown widget (markdown-it is slow to import) is mounted on first use
         yield Static("Select an item to see its detail and runbook.", id="item-info")
-        yield Markdown("", id="runbook-inline")
 
     def show(self, view: ItemView | None, runbook: RunbookSection | None, now: datetime, probe_titles: Callable[[str], str]) -> None:
         info = self.query_one("#item-info", Static)
@@ -126,11 +131,27 @@ class ItemDetail(VerticalScroll):
         else:
             info.update(render_item(view, now, probe_titles))
         anchor = runbook.anchor if runbook else None
-        if anchor != self._runbook_anchor:
-            self._runbook_anchor = anchor
-            markdown = self.query_one("#runbook-inline", Markdown)
-            if runbook is None:
-                markdown.update("" if view is None else "*No runbook section for this item.*")
-            else:
-                markdown.update(runbook.markdown.replace("\n## ", "\n### ", 0))
-            self.scroll_home(animate=False)
+        if anchor == self._runbook_anchor:
+            return
+        self._runbook_anchor = anchor
+        if runbook is not None:
+            text = runbook.markdown
+        else:
+            text = "" if view is None else "*No runbook section for this item.*"
+        if self._runbook_timer is not None:
+            self._runbook_timer.stop()
+        self._runbook_timer = self.set_timer(self.RUNBOOK_DEBOUNCE, partial(self._render_runbook, text))
+
+    def _render_runbook(self, text: str) -> None:
+        # exclusive: a newer selection cancels an older render, so the pane never lags behind
+        self.run_worker(self._update_markdown(text), group="runbook", exclusive=True, exit_on_error=False)
+
+    async def _update_markdown(self, text: str) -> None:
+        from textual.widgets import Markdown
+
+        found = self.query("#runbook-inline")
+        if found:
+            await found.first(Markdown).update(text)
+        else:
+            await self.mount(Markdown(text, id="runbook-inline", open_links=False))
+        self.scroll_home(animate=False)

@@ -1,0 +1,134 @@
+"""Process start to first painted screen: linkflow-console vs a bare Textual app showing the same
+tree, both measured in this run; then a generated 10,000-item checklist. Prints ratios and peak RSS.
+
+Targets: bundled checklist within 1.3x of bare Textual; 10,000 items within 2x of the bundled
+checklist and under 150 MiB.  Usage: python benchmarks/startup.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Both children exit right after their first screen has been painted (call_after_refresh on the
+# screen that shows the tree), and report the time since the interpreter started.
+CONSOLE = r"""
+import sys, time, resource
+start = time.perf_counter()
+from linkflow_console.session import open_session
+from linkflow_console.tui.app import LinkflowConsole
+from linkflow_console.tui.checklist_tree import ChecklistTree
+
+class Timed(LinkflowConsole):
+    def _on_mount(self, event):  # Textual also runs the base class's on_mount
+        self._poll = self.set_interval(0.001, self._painted_yet)
+    def _painted_yet(self):
+        tree = self.screen.query(ChecklistTree)
+        if tree and tree.first().root.children:
+            self._poll.stop()
+            self.screen.call_after_refresh(self._done)
+    def _done(self):
+        self.elapsed = time.perf_counter() - start
+        self.exit()
+
+session = open_session(checklist=sys.argv[1] or None, state=sys.argv[2], operator="bench")
+app = Timed(session)
+app.run(headless=True, size=(120, 40))
+print(app.elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+BARE = r"""
+import sys, time, resource, tomllib
+start = time.perf_counter()
+from textual.app import App
+from textual.widgets import Tree
+
+class Bare(App):
+    def compose(self):
+        data = tomllib.loads(open(sys.argv[1]).read())
+        tree = Tree(data["title"])
+        for section in data["sections"]:
+            node = tree.root.add(section["title"], expand=True)
+            for sub in section["subsections"]:
+                child = node.add(sub["title"], expand=True)
+                for item in sub["items"]:
+                    child.add_leaf(item["text"])
+        tree.root.expand()
+        yield tree
+    def on_mount(self):
+        self.call_after_refresh(self._done)
+    def _done(self):
+        self.elapsed = time.perf_counter() - start
+        self.exit()
+
+app = Bare()
+app.run(headless=True, size=(120, 40))
+print(app.elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def run(code: str, *args: str) -> tuple[float, float]:
+    """(seconds from interpreter start to first paint, peak RSS MiB) of one child process."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{done.stderr[-2000:]}")
+    seconds, rss_kib = done.stdout.split()[-2:]
+    return float(seconds), int(rss_kib) / 1024
+
+
+def generate(items: int, path: Path) -> None:
+    lines = ['id = "generated"', 'title = "Generated"', ""]
+    per_section, per_sub = items // 10, items // 100
+    for s in range(10):
+        lines += ["[[sections]]", f'id = "s{s}"', f'title = "Section {s}"', ""]
+        for u in range(10):
+            lines += ["[[sections.subsections]]", f'id = "u{u}"', f'title = "Subsection {s}.{u}"', ""]
+            for i in range(per_sub):
+                lines += ["[[sections.subsections.items]]", f'id = "s{s}.u{u}.item-{i}"', f'text = "Generated item {s}.{u}.{i}"', ""]
+    assert per_section * 10 == items
+    path.write_text("\n".join(lines))
+
+
+def measure(code: str, args: list[str], runs: int) -> tuple[float, float]:
+    samples = [run(code, *args) for _ in range(runs)]
+    return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    bundled = str(REPO / "checklists" / "production.toml")
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "big.toml"
+        generate(10_000, big)
+        run(BARE, bundled)  # warm the disk cache for both
+        bare, bare_rss = measure(BARE, [bundled], args.runs)
+        ours, ours_rss = measure(CONSOLE, ["", str(Path(tmp) / "a.toml")], args.runs)
+        large, large_rss = measure(CONSOLE, [str(big), str(Path(tmp) / "b.toml")], args.runs)
+    report = {
+        "bare_textual_s": round(bare, 3),
+        "console_bundled_s": round(ours, 3),
+        "console_10k_s": round(large, 3),
+        "ratio_bundled_vs_bare": round(ours / bare, 2),
+        "ratio_10k_vs_bundled": round(large / ours, 2),
+        "peak_rss_mib": {"bare": round(bare_rss, 1), "bundled": round(ours_rss, 1), "10k": round(large_rss, 1)},
+        "targets": {"ratio_bundled_vs_bare": "<= 1.3", "ratio_10k_vs_bundled": "<= 2.0", "peak_rss_10k_mib": "< 150"},
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

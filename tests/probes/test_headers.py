@@ -1,0 +1,109 @@
+"""http.security-headers against real HTTPS servers sending chosen headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import trustme
+
+from linkflow_console.probes.base import ProbeResult, Status
+from tests.servers.tls import ca_file, certificate_authority, server_tls_context  # noqa: F401
+from tests.servers.web import (  # noqa: F401
+    WebServer,
+    evidence,
+    refused_port,
+    run_with_api,
+    silent_port,
+    static,
+    web_server,
+)
+
+STRONG = {
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def check_headers(base_url: str, ca: Path | None, tmp_path: Path) -> ProbeResult:
+    return await run_with_api("http.security-headers", tmp_path, base_url=base_url, ca_file=ca)
+
+
+@pytest.fixture(scope="module")
+def https_server(web_server: Callable[..., WebServer], certificate_authority: trustme.CA) -> Callable[[dict], str]:  # noqa: F811
+    def start(headers: dict[str, str]) -> str:
+        return web_server(static(200, headers), tls=server_tls_context(certificate_authority)).url
+
+    return start
+
+
+async def test_strong_headers_pass_with_a_plus(https_server, ca_file, tmp_path):  # noqa: F811
+    result = await check_headers(https_server(STRONG), ca_file, tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert result.raw["grade"] == "A+ (120)"  # 100 + CSP default-src 'none' 10 + frame-ancestors 5 + referrer 5
+    assert evidence(result, "Frame protection").actual == "CSP frame-ancestors 'none'"
+    assert evidence(result, "X-Content-Type-Options").actual == "nosniff"
+    assert "max-age=31536000" in result.raw["headers"]
+
+
+async def test_no_headers_fail_with_grade_d(https_server, ca_file, tmp_path):  # noqa: F811
+    result = await check_headers(https_server({}), ca_file, tmp_path)
+    assert result.status is Status.FAIL
+    assert result.summary.startswith("HSTS missing, CSP missing, no clickjacking protection")
+    assert result.raw["grade"] == "D (30)"  # 100 - 20 HSTS - 25 CSP - 20 XFO - 5 nosniff
+    assert result.values["observatory_score"] == 30
+    assert evidence(result, "Strict-Transport-Security").actual == "missing"
+
+
+async def test_short_hsts_and_unsafe_inline_script_warn(https_server, ca_file, tmp_path):  # noqa: F811
+    headers = STRONG | {
+        "Strict-Transport-Security": "max-age=86400",
+        "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'",
+        "X-Frame-Options": "SAMEORIGIN",
+    }
+    result = await check_headers(https_server(headers), ca_file, tmp_path)
+    assert result.status is Status.WARN
+    assert "HSTS max-age 86400 s below 15552000" in result.summary
+    assert evidence(result, "CSP script sources").actual == "script-src allows 'unsafe-inline'"
+    assert evidence(result, "Frame protection").actual == "X-Frame-Options SAMEORIGIN"
+    assert result.raw["grade"] == "B (70)"  # 100 - 10 HSTS - 20 CSP unsafe-inline; referrer +5 withheld below 90
+
+
+async def test_scheme_source_in_default_src_warns_naming_the_directive(https_server, ca_file, tmp_path):  # noqa: F811
+    headers = STRONG | {"Content-Security-Policy": "default-src https: data:; frame-ancestors 'self'"}
+    result = await check_headers(https_server(headers), ca_file, tmp_path)
+    assert result.status is Status.WARN
+    assert evidence(result, "CSP script sources").actual == "default-src allows https: data:"
+
+
+async def test_nonce_neutralises_unsafe_inline(https_server, ca_file, tmp_path):  # noqa: F811
+    headers = STRONG | {"Content-Security-Policy": "default-src 'self'; script-src 'nonce-r4nd0m' 'unsafe-inline'"}
+    result = await check_headers(https_server(headers), ca_file, tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert evidence(result, "CSP script sources").ok is True
+
+
+async def test_allow_from_without_frame_ancestors_fails(https_server, ca_file, tmp_path):  # noqa: F811
+    headers = STRONG | {"Content-Security-Policy": "default-src 'self'", "X-Frame-Options": "ALLOW-FROM https://x.example"}
+    result = await check_headers(https_server(headers), ca_file, tmp_path)
+    assert result.status is Status.FAIL
+    assert evidence(result, "Frame protection").ok is False
+    assert "not DENY/SAMEORIGIN" in result.summary
+
+
+async def test_untrusted_certificate_is_error(https_server, tmp_path):  # noqa: F811
+    result = await check_headers(https_server(STRONG), None, tmp_path)
+    assert result.status is Status.ERROR
+    assert "CERTIFICATE_VERIFY_FAILED" in result.summary
+
+
+@pytest.mark.parametrize(("port_fixture", "reason"), [("refused_port", "cannot connect"), ("silent_port", "no answer within")])
+async def test_unanswered_port_is_error(port_fixture, reason, request, ca_file, tmp_path):  # noqa: F811
+    port = request.getfixturevalue(port_fixture)
+    result = await check_headers(f"https://127.0.0.1:{port}", ca_file, tmp_path)
+    assert result.status is Status.ERROR
+    assert reason in result.summary

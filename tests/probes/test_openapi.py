@@ -1,0 +1,120 @@
+"""http.openapi: documents from files (tmp_path) and from the LinkFlow-like API over HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from linkflow_console.probes.base import Status
+from tests.servers.api import api, api_server, refused_port, run_with_profile  # noqa: F401
+from tests.servers.api import ApiServer, evidence_line
+
+VALID_30 = """\
+openapi: 3.0.3
+info:
+  title: LinkFlow API
+  version: 1.0.0
+paths:
+  /api/v1/health:
+    get:
+      responses:
+        200:
+          description: healthy
+  /api/v1/auth/login:
+    post:
+      responses:
+        '401':
+          description: bad password
+"""
+# `responses` must be an object: the validator reports it at $.paths['/api/v1/health'].get.responses
+INVALID_30 = VALID_30.replace("      responses:\n        200:\n          description: healthy\n",
+                              "      responses: [healthy]\n")
+SWAGGER_20 = {"swagger": "2.0", "info": {"title": "old", "version": "1"},
+              "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}
+
+
+async def run(openapi: str, tmp_path: Path):
+    return await run_with_profile("http.openapi", f'[api]\nopenapi = "{openapi}"\n', tmp_path)
+
+
+async def test_valid_yaml_file_passes_with_version_and_paths(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_text(VALID_30)
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert evidence_line(result, "version").actual == "OpenAPI 3.0.3"
+    assert result.values["paths"] == 2
+
+
+async def test_valid_31_json_file_passes(tmp_path: Path) -> None:
+    document = {"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {}}
+    (tmp_path / "openapi.json").write_text(json.dumps(document))
+    result = await run("openapi.json", tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert "3.1.0" in result.summary
+
+
+async def test_invalid_document_fails_with_json_path(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_text(INVALID_30)
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.FAIL
+    assert evidence_line(result, "validation").actual.startswith("$.paths['/api/v1/health'].get.responses")
+
+
+async def test_missing_required_field_fails(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_text(VALID_30.replace("  version: 1.0.0\n", ""))
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.FAIL
+    assert "'version' is a required property" in evidence_line(result, "validation").actual
+
+
+async def test_swagger_2_warns(tmp_path: Path) -> None:
+    (tmp_path / "swagger.json").write_text(json.dumps(SWAGGER_20))
+    result = await run("swagger.json", tmp_path)
+    assert result.status is Status.WARN
+    assert evidence_line(result, "version").actual == "Swagger 2.0"
+
+
+async def test_broken_yaml_fails(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_text("openapi: 3.0.3\ninfo: [unclosed\n")
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.FAIL
+    assert evidence_line(result, "parses").ok is False
+
+
+async def test_not_openapi_fails(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_text("name: a docker-compose file\nservices: {}\n")
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.FAIL
+    assert "version missing" in result.summary
+
+
+async def test_missing_file_is_error(tmp_path: Path) -> None:
+    result = await run("nowhere/openapi.yaml", tmp_path)
+    assert result.status is Status.ERROR
+    assert "not found" in result.summary
+
+
+async def test_served_document_passes(api: ApiServer, tmp_path: Path) -> None:
+    api.behaviour.openapi_text = VALID_30
+    result = await run(f"{api.url}/docs/openapi.yaml", tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert result.raw["status_code"] == "200"
+
+
+async def test_served_invalid_document_fails(api: ApiServer, tmp_path: Path) -> None:
+    api.behaviour.openapi_text = INVALID_30
+    result = await run(f"{api.url}/docs/openapi.yaml", tmp_path)
+    assert result.status is Status.FAIL
+    assert evidence_line(result, "validation").ok is False
+
+
+async def test_url_not_served_is_error(api: ApiServer, tmp_path: Path) -> None:
+    result = await run(f"{api.url}/docs/openapi.yaml", tmp_path)
+    assert result.status is Status.ERROR
+    assert "answered 404" in result.summary
+
+
+async def test_refused_url_is_error(refused_port: int, tmp_path: Path) -> None:
+    result = await run(f"http://127.0.0.1:{refused_port}/openapi.yaml", tmp_path)
+    assert result.status is Status.ERROR
+    assert "cannot connect" in result.summary

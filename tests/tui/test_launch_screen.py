@@ -1,0 +1,141 @@
+"""Launch-day mode in the TUI: Pilot tests of the operator's actions and snapshots of the board
+at fixed moments (the session clock is frozen; every recorded time is set by the test)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from linkflow_console.launch import record
+from linkflow_console.launch.model import Decision, LogKind, launch_data
+from linkflow_console.launch.schedule import schedule_for
+from linkflow_console.probes.base import ProbeResult, Status
+from linkflow_console.session import Session, open_session
+from linkflow_console.tui.app import LinkflowConsole
+from linkflow_console.tui.form_dialog import FormDialog
+from linkflow_console.tui.launch_screen import LaunchScreen
+from tests.conftest import FROZEN
+
+T0 = FROZEN - timedelta(hours=1, minutes=5)
+ERRORS_15M = "post-launch.first-24h.monitor-error-rates@15m"
+WIDE, NARROW = (200, 60), (80, 24)
+
+
+class SteppedClock:
+    """A frozen clock the test moves: records get the times a real launch would have given them."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def launched_session(state_path: Path) -> Session:
+    """T+01:05 of a launch: three samples (the last one over two limits), one check-in done,
+    a go decision, an open incident, one Launch Day item ticked."""
+    clock = SteppedClock(T0)
+    session = open_session(state=state_path, operator="alice", environment="test", clock=clock)
+    schedule = schedule_for(session.checklist, session.checklist_path)
+    record.start_clock(session.store, "alice", T0)
+    for minutes, (error_rate, p95, depth) in ((15, (0.002, 0.31, 12)), (35, (0.004, 0.52, 40)), (55, (0.012, 2.4, 310))):
+        clock.now = T0 + timedelta(minutes=minutes)
+        results = [ProbeResult("prometheus.error-rate", Status.PASS, "ok", values={"error_rate": error_rate}, started_at=clock.now),
+                   ProbeResult("prometheus.latency-p95", Status.PASS, "ok", values={"p95_seconds": p95}, started_at=clock.now),
+                   ProbeResult("redis.queue-backlog", Status.PASS, "ok", values={"queue_depth": depth}, started_at=clock.now)]
+        record.record_samples(session.store, results, {"prometheus.error-rate": [ERRORS_15M]} if minutes == 15 else {})
+    clock.now = T0 + timedelta(minutes=18)
+    record.complete_checkin(session.store, schedule, ERRORS_15M, "bob", "0.2 %, quiet")
+    record.add_log_entry(session.store, "carol", LogKind.DECISION, "blockers clear or owned", Decision.GO)
+    clock.now = T0 + timedelta(minutes=40)
+    record.add_log_entry(session.store, "bob", LogKind.INCIDENT, "webhook 502s from eu-west")
+    session.store.tick("pre-launch.launch-day.deployment-window", "alice")
+    clock.now = FROZEN
+    return session
+
+
+async def open_launch(app: LinkflowConsole, pilot) -> LaunchScreen:
+    await pilot.press("l")
+    await pilot.pause()
+    assert isinstance(app.screen, LaunchScreen)
+    return app.screen
+
+
+async def settle(app: LinkflowConsole, pilot) -> None:
+    """Let the state-writing worker finish and its StateChanged message be handled."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_start_the_clock_from_the_screen(session: Session) -> None:
+    app = LinkflowConsole(session)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_launch(app, pilot)
+        assert "launch clock not started" in str(screen.query_one("#launch-clock").render())
+        await pilot.press("t")
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press("enter")  # the field holds "now"
+        await settle(app, pilot)
+        assert "T+00:00" in str(screen.query_one("#launch-clock").render())
+    restarted = open_session(state=session.store.path, operator="bob", environment="test")
+    assert launch_data(restarted.store.state).t0 == FROZEN
+
+
+async def test_mark_a_check_in_done(state_path: Path) -> None:
+    session = launched_session(state_path)
+    app = LinkflowConsole(session)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_launch(app, pilot)
+        await pilot.press("down", "right")  # "Monitor performance metrics" at T+15m: overdue
+        await pilot.press("d")
+        await pilot.press(*"checked grafana", "enter")
+        await settle(app, pilot)
+    done = launch_data(session.store.load()).completions["post-launch.first-24h.monitor-performance@15m"]
+    assert (done.by, done.at, done.note) == ("alice", FROZEN, "checked grafana")
+
+
+async def test_add_log_entries(state_path: Path) -> None:
+    session = launched_session(state_path)
+    app = LinkflowConsole(session)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_launch(app, pilot)
+        await pilot.press("r", *"rolled back the webhook worker", "enter")
+        await settle(app, pilot)
+        await pilot.press("g", *"maybe", "enter", *"error rate over 1 %", "enter")
+        assert isinstance(app.screen, FormDialog)  # refused: "maybe" is not a decision
+        await pilot.press(*["backspace"] * 5, *"rollback", "enter", "enter")
+        await settle(app, pilot)
+        assert "rolled back the webhook worker" in str(screen.query_one("#log-entries").render())
+    log = launch_data(session.store.load()).log
+    assert [(e.kind, e.decision, e.by, e.text) for e in log[-2:]] == [
+        (LogKind.INCIDENT_RESOLVED, None, "alice", "rolled back the webhook worker"),
+        (LogKind.DECISION, Decision.ROLLBACK, "alice", "error rate over 1 %"),
+    ]
+
+
+async def test_marking_without_a_selected_check_in_only_warns(state_path: Path) -> None:
+    session = launched_session(state_path)
+    app = LinkflowConsole(session)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_launch(app, pilot)
+        await pilot.press("d")  # the cursor is on the task name column
+        await pilot.pause()
+        assert isinstance(app.screen, LaunchScreen)
+
+
+@pytest.mark.parametrize("size", [WIDE, NARROW], ids=["200x60", "80x24"])
+def test_snapshot_board_at_t_plus_1h05(snap_compare, state_path: Path, size) -> None:
+    assert snap_compare(LinkflowConsole(launched_session(state_path)), terminal_size=size, press=["l"])
+
+
+def test_snapshot_before_the_clock_starts(snap_compare, session: Session) -> None:
+    assert snap_compare(LinkflowConsole(session), terminal_size=NARROW, press=["l"])
+
+
+def test_snapshot_day_two_with_overdue_check_ins(snap_compare, state_path: Path) -> None:
+    session = launched_session(state_path)
+    session.clock = lambda: T0 + timedelta(hours=26, minutes=30)
+    session.store.clock = session.clock
+    assert snap_compare(LinkflowConsole(session), terminal_size=WIDE, press=["l"])

@@ -1,0 +1,76 @@
+"""Deterministic snapshots (frozen clock, fixed state and results) of each checklist screen."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from linkflow_console.probes.base import Evidence, ProbeResult, Status
+from linkflow_console.state import StateStore
+from linkflow_console.tui.checklist_screen import ChecklistScreen
+from tests.tui.conftest import make_app
+
+FAILING = ProbeResult(
+    "http.tls-versions", Status.FAIL, "server accepts TLS 1.0 and 1.1",
+    (
+        Evidence("TLS 1.0", "refused", "accepted (ServerHello 0x0301)", False),
+        Evidence("TLS 1.1", "refused", "accepted (ServerHello 0x0302)", False),
+        Evidence("TLS 1.2", "accepted", "accepted", True),
+        Evidence("TLS 1.3", "accepted", "accepted", True),
+    ),
+    {"negotiated": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384"}, {}, 84.0,
+    datetime(2026, 11, 26, 9, 12, tzinfo=UTC),
+)
+
+
+@pytest.fixture
+def seeded_state(state_path):
+    store = StateStore(state_path, "production", "test", clock=lambda: datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    store.tick("security.auth.jwt-secret", "alice", "64 random chars from vault")
+    store.set_na("security.auth.api-key-rotation", "bob", "no API keys issued yet")
+    store.waive("security.auth.session-timeout", "carol", "15m default accepted", "carol", date(2026, 12, 31))
+    store.record_results([FAILING])
+    return state_path
+
+
+def at_item(item_id: str):
+    async def run_before(pilot) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, ChecklistScreen)
+        screen.select_item(item_id)
+        await pilot.pause(0.3)
+
+    return run_before
+
+
+def test_checklist_screen_80x24(snap_compare, seeded_state):
+    assert snap_compare(make_app(seeded_state), terminal_size=(80, 24), run_before=at_item("security.auth.jwt-secret"))
+
+
+def test_checklist_screen_failing_item_200x60(snap_compare, seeded_state):
+    assert snap_compare(make_app(seeded_state), terminal_size=(200, 60), run_before=at_item("security.network.tls-min-version"))
+
+
+def test_runbook_pane_follows_selection(snap_compare, seeded_state):
+    assert snap_compare(make_app(seeded_state), terminal_size=(120, 40), run_before=at_item("infrastructure.redis.memory-limits"))
+
+
+def test_full_screen_runbook_with_evidence_first(snap_compare, seeded_state):
+    async def run_before(pilot) -> None:
+        await at_item("security.network.tls-min-version")(pilot)
+        await pilot.press("o")
+        await pilot.pause(0.5)
+
+    assert snap_compare(make_app(seeded_state), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_error_screen(snap_compare, tmp_path):
+    from linkflow_console.errors import ChecklistError
+    from linkflow_console.tui.error_screen import ErrorApp
+
+    error = ChecklistError(
+        "duplicate item id 'sec.sub.one' (first at line 13)", path="checklists/team.toml", line=18,
+        fix="every item id must be unique; rename one of them",
+    )
+    assert snap_compare(ErrorApp(error), terminal_size=(80, 24))
