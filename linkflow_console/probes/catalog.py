@@ -81,7 +81,7 @@ PROBES: dict[str, ProbeSpec] = {
     "prometheus.error-rate": ProbeSpec("prometheus", "Current 5xx error rate", ("prometheus.url",)),
     "prometheus.latency-p95": ProbeSpec("prometheus", "Current p95 latency", ("prometheus.url",)),
     "alertmanager.paging-receiver": ProbeSpec("alertmanager", "PagerDuty or Opsgenie receiver", ("alertmanager.url",)),
-    "alertmanager.alert-end-to-end": ProbeSpec("alertmanager", "A test alert reaches Alertmanager", ("alertmanager.url",)),
+    "alertmanager.alert-end-to-end": ProbeSpec("alertmanager", "A test alert reaches Alertmanager", ("alertmanager.url", "prometheus.url")),
 }
 
 PROBE_IDS: tuple[str, ...] = tuple(PROBES)

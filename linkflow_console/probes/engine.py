@@ -19,7 +19,8 @@ from linkflow_console.probes.context import ProbeContext
 
 
 def missing_needs(probe_id: str, ctx: ProbeContext) -> list[str]:
-    return [key for key in PROBES[probe_id].needs if not ctx.profile.is_set(key)]
+    """Profile keys the probe needs that are not set (a key the schema lacks counts as unset)."""
+    return [key for key in PROBES[probe_id].needs if not ctx.profile.is_known_and_set(key)]
 
 
 async def run_probe(probe_id: str, ctx: ProbeContext) -> ProbeResult:

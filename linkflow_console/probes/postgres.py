@@ -436,7 +436,8 @@ async def replicas(ctx: ProbeContext) -> Outcome:
         values |= {"max_replay_lag_seconds": round(max(lags), 3), "max_replay_lag_bytes": max(lag_bytes)}
     pass_summary = f"{len(lags)} streaming replica(s), max replay lag {max(lags, default=0):.1f} s"
     status, summary = _verdict(findings, pass_summary)
-    raw = {"pg_stat_replication": "; ".join(f"{r['application_name']} {r['client_addr']} {r['state']} {r['sync_state']}" for r in rows) or "no rows"}
+    listing = "; ".join(f"{r['application_name']} {r['client_addr']} {r['state']} {r['sync_state']}" for r in rows)
+    raw = {"pg_stat_replication": listing or "no rows"}
     return outcome(status, summary, evidence, raw, values)
 
 
@@ -471,7 +472,8 @@ async def monitoring(ctx: ProbeContext) -> Outcome:
     if ratio > CONNECTIONS_WARN_RATIO:
         findings.append((Status.WARN, f"{in_use} of {limit} connections in use ({ratio:.0%} > {CONNECTIONS_WARN_RATIO:.0%})"))
     evidence = [
-        Evidence("pg_stat_statements extension", "installed", f"{row['version']} in schema {row['schema']}" if installed else "not installed", installed),
+        Evidence("pg_stat_statements extension", "installed",
+                 f"{row['version']} in schema {row['schema']}" if installed else "not installed", installed),
         Evidence("shared_preload_libraries", "includes pg_stat_statements",
                  "not readable by the probe's role (grant pg_read_all_settings)" if preload is None else preload or "(empty)",
                  preloaded),

@@ -109,6 +109,9 @@ class Profile:
             return derived
         return SCHEMA[key].default
 
+    def is_known_and_set(self, key: str) -> bool:
+        return key in SCHEMA and self.is_set(key)
+
     def is_set(self, key: str) -> bool:
         value = self.get(key)
         return value not in (None, False, "", [])

@@ -207,26 +207,22 @@ class StateStore:
 
     # -- item operations -----------------------------------------------------------------
     def tick(self, item_id: str, by: str, note: str = "") -> State:
-        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-            table = _item_table(doc, item_id)
-            table["done"] = True
-            table["by"] = by
-            table["at"] = now
-            _set_or_remove(table, "note", note)
-            _history(table, "tick", by, now, note)
-            return {"action": "tick", "item": item_id, "by": by, "note": note}
-
-        return self.mutate(apply)
+        return self._set_done(item_id, by, note, done=True)
 
     def untick(self, item_id: str, by: str, note: str = "") -> State:
+        return self._set_done(item_id, by, note, done=False)
+
+    def _set_done(self, item_id: str, by: str, note: str, *, done: bool) -> State:
+        action = "tick" if done else "untick"
+
         def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
             table = _item_table(doc, item_id)
-            table["done"] = False
+            table["done"] = done
             table["by"] = by
             table["at"] = now
             _set_or_remove(table, "note", note)
-            _history(table, "untick", by, now, note)
-            return {"action": "untick", "item": item_id, "by": by, "note": note}
+            _history(table, action, by, now, note)
+            return {"action": action, "item": item_id, "by": by, "note": note}
 
         return self.mutate(apply)
 

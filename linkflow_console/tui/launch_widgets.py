@@ -195,7 +195,9 @@ class MetricRow(Horizontal):
         yield Label("", classes="metric-latest")
 
     def show(self, points: Sequence[tuple[datetime, float]], now: datetime, configured: bool) -> None:
-        self.query_one(Sparkline).data = [value for _, value in points]
+        spark = self.query_one(Sparkline)
+        spark.data = [value for _, value in points]
+        spark.display = bool(points)  # an empty sparkline still draws a baseline: that would look like data
         latest = self.query_one(".metric-latest", Label)
         if not points:
             why = "" if configured else f" ({self.metric.needs} not in the profile)"
