@@ -18,12 +18,22 @@ def configured(probe_id: str, profile: Profile) -> bool:
     return all(profile.is_set(need) for need in PROBES[probe_id].needs)
 
 
-def probes_due(views: Iterable[CheckInView], profile: Profile) -> dict[str, list[str]]:
-    """probe id -> the check-ins waiting for it: due or overdue, not done, not yet probed, and
-    only probes the profile configures (an unconfigured one would be retried forever)."""
-    wanted: dict[str, list[str]] = {}
+def latest_open(views: Iterable[CheckInView]) -> list[CheckInView]:
+    """Each task's most recent due or overdue check-in: after a console was closed for hours, the
+    older ones would only get today's numbers, which would read as if measured back then."""
+    latest: dict[str, CheckInView] = {}
     for view in views:
-        if not view.open or view.samples:
+        if view.open and (view.checkin.item_id not in latest or view.due_at > latest[view.checkin.item_id].due_at):
+            latest[view.checkin.item_id] = view
+    return list(latest.values())
+
+
+def probes_due(views: Iterable[CheckInView], profile: Profile) -> dict[str, list[str]]:
+    """probe id -> the check-ins waiting for it: each task's latest open check-in not yet probed,
+    and only probes the profile configures (an unconfigured one would be retried forever)."""
+    wanted: dict[str, list[str]] = {}
+    for view in latest_open(views):
+        if view.samples:
             continue
         for probe_id in view.checkin.probes:
             if configured(probe_id, profile):

@@ -1,0 +1,104 @@
+"""Runbooks in the TUI: the inline pane follows the selection; full screen with contents; search."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from textual.widgets import Markdown, MarkdownViewer
+
+from linkflow_console.probes.base import Evidence, ProbeResult, Status
+from linkflow_console.state import StateStore
+from linkflow_console.tui.checklist_screen import ChecklistScreen
+from linkflow_console.tui.checklist_tree import ChecklistTree
+from linkflow_console.tui.runbook_screen import RunbookScreen
+from linkflow_console.tui.runbook_search import RunbookSearch
+from tests.tui.conftest import make_app, settle
+
+
+def inline_markdown(screen) -> str:
+    found = screen.query("#runbook-inline")
+    return found.first(Markdown).source if found else ""
+
+
+async def test_inline_runbook_follows_the_selection(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        screen.select_item("infrastructure.redis.memory-limits")
+        assert await settle(pilot, lambda: inline_markdown(screen).startswith("## Memory limits configured"))
+        assert "noeviction" in inline_markdown(screen)
+        await pilot.press("down")  # next item: Sentinel or Cluster for HA
+        assert await settle(pilot, lambda: inline_markdown(screen).startswith("## Sentinel or Cluster for HA"))
+        # holding a key: only the last selection is rendered, the pane never shows a stale item
+        await pilot.press("up", "up", "up", "down")
+        assert await settle(pilot, lambda: screen.query_one(ChecklistTree).current_item_id() == "infrastructure.redis.aof-persistence")
+        assert await settle(pilot, lambda: inline_markdown(screen).startswith("## Persistence enabled (AOF)"))
+
+
+async def test_full_screen_runbook_opens_at_the_item_with_contents(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        pilot.app.screen.select_item("security.network.cors")
+        await pilot.pause(0.2)
+        await pilot.press("o")
+        assert await settle(pilot, lambda: isinstance(pilot.app.screen, RunbookScreen))
+        screen = pilot.app.screen
+        viewer = screen.query_one(MarkdownViewer)
+        assert viewer.show_table_of_contents
+        assert await settle(pilot, lambda: len(viewer.table_of_contents.table_of_contents or []) > 6)
+        titles = [title for _, title, _ in viewer.table_of_contents.table_of_contents]
+        assert "CORS properly configured" in titles and "TLS 1.2+ enforced" in titles
+        assert "{#" not in viewer.document.source  # anchors are stripped for display
+        await pilot.press("t")
+        assert not viewer.show_table_of_contents
+        await pilot.press("escape")
+        assert await settle(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))
+
+
+async def test_failing_probe_evidence_comes_before_the_fix(state_path):
+    StateStore(state_path, "production", "test").record_results([
+        ProbeResult("redis.memory-policy", Status.FAIL, "maxmemory-policy allkeys-lru evicts Asynq jobs",
+                    (Evidence("maxmemory-policy", "noeviction", "allkeys-lru", False),), {}, {}, 4.0,
+                    datetime(2026, 11, 26, 9, 0, tzinfo=UTC)),
+    ])
+    app = make_app(state_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pilot.app.screen.select_item("infrastructure.redis.memory-limits")
+        await pilot.pause(0.2)
+        await pilot.press("o")
+        assert await settle(pilot, lambda: isinstance(pilot.app.screen, RunbookScreen))
+        source = pilot.app.screen.query_one(MarkdownViewer).document.source
+        section = source[source.index("## Memory limits configured"):]
+        assert section.index("allkeys-lru") < section.index("### Fix")
+        assert section.index("Evidence (probe failing)") < section.index("### Why it matters")
+
+
+async def test_search_across_runbooks_jumps_to_the_hit(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        assert await settle(pilot, lambda: isinstance(pilot.app.screen, RunbookSearch))
+        await pilot.press(*"pg_stat_archiver")
+        await pilot.pause(0.2)
+        from textual.widgets import OptionList
+
+        hits = pilot.app.screen.query_one(OptionList)
+        assert hits.option_count >= 1
+        first = hits.get_option_at_index(0).id
+        await pilot.press("enter")
+        assert await settle(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))
+        tree = pilot.app.screen.query_one(ChecklistTree)
+        assert await settle(pilot, lambda: tree.current_item_id() == first)
+        assert first.startswith(("infrastructure.postgres.", "dr."))
+
+
+async def test_copy_a_command_from_the_runbook(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        pilot.app.screen.select_item("infrastructure.redis.memory-limits")
+        await pilot.pause(0.2)
+        await pilot.press("o")
+        assert await settle(pilot, lambda: isinstance(pilot.app.screen, RunbookScreen))
+        await pilot.press("c")
+        from textual.widgets import OptionList
+
+        assert await settle(pilot, lambda: bool(pilot.app.screen.query(OptionList)))
+        await pilot.press("enter")
+        assert await settle(pilot, lambda: bool(pilot.app.clipboard))
+        assert "redis-cli" in pilot.app.clipboard or "maxmemory" in pilot.app.clipboard
