@@ -344,6 +344,6 @@ def cmd_secret(args: argparse.Namespace) -> int:
     try:
         store(args.name, value)
     except SecretUnavailable as exc:
-        raise UserError(str(exc), fix=f'reference it as {{ env = "VAR" }} in the profile and export VAR') from None
+        raise UserError(str(exc), fix='reference it as { env = "VAR" } in the profile and export VAR') from None
     sys.stdout.write(f'stored {args.name}; reference it as {{ keyring = "{args.name}" }}\n')
     return EXIT_OK

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe, worst
 from linkflow_console.probes.context import ProbeContext
+from linkflow_console.timefmt import span
 
 if TYPE_CHECKING:
     import psycopg
@@ -159,15 +160,6 @@ def _verdict(findings: list[tuple[Status, str]], pass_summary: str) -> tuple[Sta
     return status, "; ".join(reason for s, reason in findings if s == status)
 
 
-def _age(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 def _stamp(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else "never"
 
@@ -226,9 +218,9 @@ def _archive_health(archiver: Archiver, now: datetime) -> tuple[list[tuple[Statu
         age = now - last
         values["archive_age_seconds"] = round(age.total_seconds(), 1)
         recent = age < ARCHIVE_RECENT
-        archived = f"{_age(age)} ago ({row['last_archived_wal']} at {_stamp(last)})"
+        archived = f"{span(age)} ago ({row['last_archived_wal']} at {_stamp(last)})"
         if not recent:
-            findings.append((Status.WARN, f"last WAL archived {_age(age)} ago (idle database or stalled archiver)"))
+            findings.append((Status.WARN, f"last WAL archived {span(age)} ago (idle database or stalled archiver)"))
     if archiver.failing:
         findings.append((Status.FAIL, f"WAL archiving is failing: {row['last_failed_wal']} failed at {_stamp(row['last_failed_time'])}"))
     failures = "none" if not row["failed_count"] else (
@@ -384,7 +376,7 @@ async def pitr(ctx: ProbeContext) -> Outcome:
         findings += health
         evidence += archive_evidence
     last = archiver.last_archived
-    pass_summary = f"WAL archived {_age(ctx.clock() - last) if last else '?'} ago via {method}, no failures"
+    pass_summary = f"WAL archived {span(ctx.clock() - last) if last else '?'} ago via {method}, no failures"
     status, summary = _verdict(findings, pass_summary)
     return outcome(status, summary, evidence, _archiver_raw(row), values)
 
@@ -582,7 +574,7 @@ async def backup_schedule(ctx: ProbeContext) -> Outcome:
         raw |= {"backup_key": key, "backup_last_modified": _stamp(modified)}
     last = archiver.last_archived
     pass_summary = (
-        f"full backup {values.get('backup_age_hours', 0):.1f} h old; WAL archived {_age(now - last) if last else '?'} ago"
+        f"full backup {values.get('backup_age_hours', 0):.1f} h old; WAL archived {span(now - last) if last else '?'} ago"
     )
     status, summary = _verdict(findings, pass_summary)
     return outcome(status, summary, evidence, raw, values)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from textual import on, work
@@ -17,11 +16,12 @@ from linkflow_console.probes.base import ProbeResult
 from linkflow_console.probes.catalog import PROBES
 from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
-from linkflow_console.state.model import State
 from linkflow_console.status import FILTERS, ItemView, all_views, overall_progress
+from linkflow_console.timefmt import ago
 from linkflow_console.tui.checklist_tree import ChecklistTree
 from linkflow_console.tui.form_dialog import Field, FormDialog
 from linkflow_console.tui.item_detail import ItemDetail
+from linkflow_console.tui.state_sync import StateSync
 from linkflow_console.tui.messages import ItemHighlighted, ProbeFinished, StateChanged, SweepFinished
 
 STATUS_FILTERS = list(FILTERS)  # all, open, done, waived, failing
@@ -36,7 +36,7 @@ def _future_date(text: str) -> str | None:
     return None if until >= date.today() else "date is in the past"
 
 
-class ChecklistScreen(Screen):
+class ChecklistScreen(StateSync, Screen):
     BINDINGS = [
         Binding("x", "toggle_tick", "Tick"),
         Binding("n", "note", "Note"),
@@ -126,9 +126,7 @@ class ChecklistScreen(Screen):
             label.update("no probe results yet (R)" if self.session.profile.path else "offline: no --profile")
             return
         newest = max(r.started_at for r in results.values())
-        from linkflow_console.tui.item_detail import age
-
-        label.update(f"probes {age(newest, self.session.clock())}")
+        label.update(f"probes {ago(newest, self.session.clock())}")
 
     def show_selected(self) -> None:
         detail = self.query_one("#detail", ItemDetail)
@@ -157,19 +155,6 @@ class ChecklistScreen(Screen):
         if item_id is None:
             self.notify("Select an item first (arrow keys).", severity="warning")
         return item_id
-
-    @work(thread=True, exit_on_error=False, group="state")
-    def record(self, change: Callable[[], State], done_message: str) -> None:
-        try:
-            change()
-        except UserError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not recorded", severity="error", timeout=8)
-            return
-        except OSError as exc:
-            self.app.call_from_thread(self.notify, f"cannot write the state: {exc}", severity="error", timeout=8)
-            return
-        self.app.call_from_thread(self.post_message, StateChanged())
-        self.app.call_from_thread(self.notify, done_message, timeout=2)
 
     @on(StateChanged)
     def state_changed(self) -> None:
@@ -348,15 +333,6 @@ class ChecklistScreen(Screen):
             self.reload_state()
         else:
             self.update_sweep_label()
-
-    @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
-    def reload_state(self) -> None:
-        try:
-            self.session.store.load()
-        except UserError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="State file unreadable", severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self.post_message, StateChanged())
 
     # -- runbooks ------------------------------------------------------------------------
     def action_open_runbook(self) -> None:

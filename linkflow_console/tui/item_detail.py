@@ -17,6 +17,7 @@ from textual.widgets import Static
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.runbooks import RunbookSection
 from linkflow_console.status import ItemView, Shown
+from linkflow_console.timefmt import ago
 from linkflow_console.tui.checklist_tree import SHOWN_STYLES
 
 RESULT_STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
@@ -28,19 +29,6 @@ SHOWN_WORDS = {
 }
 
 
-def age(moment: datetime | None, now: datetime) -> str:
-    if moment is None:
-        return "?"
-    seconds = max(0, int((now - moment).total_seconds()))
-    if seconds < 90:
-        return f"{seconds} s ago"
-    if seconds < 5400:
-        return f"{seconds // 60} min ago"
-    if seconds < 172800:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
-
-
 def stamp(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "?"
 
@@ -49,7 +37,7 @@ def result_block(result: ProbeResult, now: datetime) -> RenderableType:
     head = Text()
     head.append(f"{RESULT_GLYPHS[result.status]} {result.status}", style=RESULT_STYLES[result.status])
     head.append(f"  {result.probe_id}", style="bold")
-    head.append(f"  {result.duration_ms:.0f} ms, {age(result.started_at, now)}", style="dim")
+    head.append(f"  {result.duration_ms:.0f} ms, {ago(result.started_at, now)}", style="dim")
     parts: list[RenderableType] = [head, Text(f"  {result.summary}")]
     if result.evidence:
         table = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False, expand=False)

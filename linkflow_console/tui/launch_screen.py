@@ -3,7 +3,6 @@ live panel and the war-room log on one screen (side by side when wide, stacked w
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from textual import on, work
@@ -31,7 +30,6 @@ from linkflow_console.launch.model import (
 from linkflow_console.launch.probing import configured, probes_due, run_and_record, sample_live
 from linkflow_console.launch.schedule import Schedule, schedule_for
 from linkflow_console.session import Session
-from linkflow_console.state.model import State
 from linkflow_console.tui.form_dialog import Field, FormDialog
 from linkflow_console.tui.launch_widgets import (
     CheckinDetail,
@@ -42,6 +40,7 @@ from linkflow_console.tui.launch_widgets import (
     WarRoomLog,
     WeekTable,
 )
+from linkflow_console.tui.state_sync import StateSync
 from linkflow_console.tui.messages import StateChanged
 
 TICK_SECONDS = 15.0  # the clock shows minutes; check-ins come due on minute boundaries
@@ -77,7 +76,7 @@ LOG_FORMS = {
 }
 
 
-class LaunchScreen(Screen):
+class LaunchScreen(StateSync, Screen):
     CSS_PATH = "launch.tcss"
     BINDINGS = [
         Binding("t", "start_clock", "Start clock"),
@@ -198,34 +197,12 @@ class LaunchScreen(Screen):
         self.refresh_all()
         self.run_due_probes()
 
-    @work(thread=True, exclusive=True, group="launch-reload", exit_on_error=False)
-    def reload_state(self) -> None:
-        try:
-            self.session.store.load()
-        except UserError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="State file unreadable", severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self.post_message, StateChanged())
-
     @on(StateChanged)
     def state_changed(self) -> None:
         self.refresh_all()
         self.run_due_probes()
 
     # -- recording (off the event loop: writes fsync) -------------------------------------------
-    @work(thread=True, exit_on_error=False, group="launch-state")
-    def record(self, change: Callable[[], State], done_message: str) -> None:
-        try:
-            change()
-        except UserError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not recorded", severity="error", timeout=8)
-            return
-        except OSError as exc:
-            self.app.call_from_thread(self.notify, f"cannot write the state: {exc}", severity="error", timeout=8)
-            return
-        self.app.call_from_thread(self.post_message, StateChanged())
-        self.app.call_from_thread(self.notify, done_message, timeout=2)
-
     def action_start_clock(self) -> None:
         if self.data.t0 is not None:
             self.notify("The launch clock is running; move T0 with `launch start --at TIME --force`.", timeout=5)

@@ -31,7 +31,7 @@ from linkflow_console.launch.model import (
 )
 from linkflow_console.launch.report import hhmm, stamp
 from linkflow_console.status import ItemView
-from linkflow_console.tui.item_detail import age
+from linkflow_console.timefmt import ago
 
 PHASE_STYLES = {Phase.UPCOMING: "dim", Phase.DUE: "bold yellow", Phase.OVERDUE: "bold red", Phase.DONE: "green"}
 LOG_GLYPHS = {LogKind.NOTE: "·", LogKind.INCIDENT: "▲", LogKind.INCIDENT_RESOLVED: "▼", LogKind.DECISION: "◆"}
@@ -178,7 +178,7 @@ class CheckinDetail(Static):
         if view.done:
             text.append(f"\ndone by {view.done.by} at {hhmm(view.done.at)} UTC" + (f": {view.done.note}" if view.done.note else ""))
         for sample in latest_samples(view.samples):
-            text.append(f"\n{sample.probe_id}: {sample.status} {sample.summary} ({age(sample.at, now)})")
+            text.append(f"\n{sample.probe_id}: {sample.status} {sample.summary} ({ago(sample.at, now)})")
         if view.checkin.probes and not view.samples:
             text.append(f"\nprobes when due: {', '.join(view.checkin.probes)}", "dim")
         self.update(text)
@@ -208,7 +208,7 @@ class MetricRow(Horizontal):
         over = value > self.metric.limit
         self.set_class(over, "over")
         latest.update(Text.assemble(("✘ " if over else "✔ ", "bold red" if over else "green"), (self.metric.show(value), "bold"),
-                                    f"\n{age(at, now)}, peak {self.metric.show(max(v for _, v in points))}"))
+                                    f"\n{ago(at, now)}, peak {self.metric.show(max(v for _, v in points))}"))
 
 
 class LivePanel(Vertical):
