@@ -84,5 +84,18 @@ PROBES: dict[str, ProbeSpec] = {
     "alertmanager.alert-end-to-end": ProbeSpec("alertmanager", "A test alert reaches Alertmanager", ("alertmanager.url", "prometheus.url")),
 }
 
+# Libraries a probe module imports inside its functions (kept out of start-up). A sweep imports
+# them in a thread first, so a first sweep never stalls the event loop on a slow import.
+LIBRARIES: dict[str, tuple[str, ...]] = {
+    "postgres": ("psycopg", "psycopg.rows", "psycopg.sql"),
+    "redis": ("redis.asyncio", "redis.asyncio.retry", "redis.backoff"),
+    "s3": ("boto3", "botocore.config", "botocore.exceptions"),
+    "openapi": ("yaml", "openapi_spec_validator"),
+    "metrics": ("prometheus_client.parser", "prometheus_client.openmetrics.parser"),
+    "prometheus": ("yaml",),
+    "alertmanager": ("yaml",),
+}
+HTTP_LIBRARIES = ("httpx",)
+
 PROBE_IDS: tuple[str, ...] = tuple(PROBES)
 MODULES: tuple[str, ...] = tuple(dict.fromkeys(spec.module for spec in PROBES.values()))

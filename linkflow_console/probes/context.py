@@ -31,6 +31,7 @@ class ProbeContext:
         self.clock = clock
         self._reachability: dict[tuple[str, int], asyncio.Future[None]] = {}
         self._secret_values: set[str] = set()
+        self._ssl_context: ssl.SSLContext | None = None
 
     @property
     def timeout(self) -> float:
@@ -68,13 +69,16 @@ class ProbeContext:
         return text
 
     def ssl_context(self) -> ssl.SSLContext | bool:
+        """One per sweep: loading the trust store costs tens of ms of CPU on the event loop."""
         if not self.setting("api.verify"):
             return False
-        context = ssl.create_default_context()
-        ca_file = self.setting("api.ca_file")
-        if ca_file:
-            context.load_verify_locations(ca_file)
-        return context
+        if self._ssl_context is None:
+            context = ssl.create_default_context()
+            ca_file = self.setting("api.ca_file")
+            if ca_file:
+                context.load_verify_locations(ca_file)
+            self._ssl_context = context
+        return self._ssl_context
 
     def http_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An httpx client with the profile's trust anchors and timeout; use `async with`."""

@@ -14,7 +14,7 @@ from linkflow_console.probes.base import (
     Status,
     implementation,
 )
-from linkflow_console.probes.catalog import PROBES
+from linkflow_console.probes.catalog import HTTP_LIBRARIES, LIBRARIES, PROBES
 from linkflow_console.probes.context import ProbeContext
 
 
@@ -70,10 +70,26 @@ def _scrubbed(result: ProbeResult, ctx: ProbeContext) -> ProbeResult:
     )
 
 
+def preload(probe_ids: Iterable[str]) -> None:
+    """Import the probe modules and the libraries they use (runs in a thread)."""
+    import importlib
+
+    modules = {PROBES[p].module for p in probe_ids}
+    for name in (*HTTP_LIBRARIES, *(lib for m in modules for lib in LIBRARIES.get(m, ()))):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # the probe itself reports a missing library as `error`
+    for module in modules:
+        importlib.import_module(f"linkflow_console.probes.{module}")
+
+
 async def sweep(
     probe_ids: Iterable[str], ctx: ProbeContext, concurrency: int | None = None
 ) -> AsyncIterator[ProbeResult]:
     """Yield results in the order they finish."""
+    probe_ids = list(dict.fromkeys(probe_ids))
+    await asyncio.to_thread(preload, [p for p in probe_ids if not missing_needs(p, ctx)])
     limit = asyncio.Semaphore(concurrency or int(ctx.setting("concurrency")))
 
     async def bounded(probe_id: str) -> ProbeResult:
@@ -82,7 +98,7 @@ async def sweep(
         async with limit:
             return await run_probe(probe_id, ctx)
 
-    tasks = [asyncio.ensure_future(bounded(pid)) for pid in dict.fromkeys(probe_ids)]
+    tasks = [asyncio.ensure_future(bounded(pid)) for pid in probe_ids]
     try:
         for finished in asyncio.as_completed(tasks):
             yield await finished

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, ProgressBar
 
 from linkflow_console.errors import UserError
@@ -26,6 +27,8 @@ from linkflow_console.tui.messages import ItemHighlighted, ProbeFinished, StateC
 
 STATUS_FILTERS = list(FILTERS)  # all, open, done, waived, failing
 DISK_POLL_SECONDS = 1.5
+RESULTS_REPAINT_SECONDS = 0.2
+DETAIL_DELAY_SECONDS = 0.08  # under the ~100 ms a person notices; longer than a key repeat
 
 
 def _future_date(text: str) -> str | None:
@@ -62,6 +65,9 @@ class ChecklistScreen(StateSync, Screen):
         self.pending: set[str] = set()
         self.sweeping = False
         self.selected: str | None = None
+        self._detail_timer: Timer | None = None
+        self._results_timer: Timer | None = None
+        self._unshown_results: set[str] = set()
         self.views: dict[str, ItemView] = self.compute_views()
 
     # -- layout -------------------------------------------------------------------------
@@ -102,7 +108,8 @@ class ChecklistScreen(StateSync, Screen):
         self.views = self.compute_views()
         self.query_one("#tree", ChecklistTree).update_views(self.views, changed)
         self.update_progress()
-        self.show_selected()
+        if changed is None or self.selected in changed:  # the detail's layout is the costly part
+            self.show_selected()
 
     def update_progress(self) -> None:
         progress = overall_progress(self.session.checklist, self.views)
@@ -139,8 +146,12 @@ class ChecklistScreen(StateSync, Screen):
 
     @on(ItemHighlighted)
     def item_highlighted(self, event: ItemHighlighted) -> None:
+        # The tree repaints the cursor first; the detail follows once the cursor rests a moment,
+        # so a held arrow key never waits for detail layouts it would throw away.
         self.selected = event.item_id
-        self.show_selected()
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY_SECONDS, self.show_selected)
 
     def select_item(self, item_id: str) -> None:
         tree = self.query_one("#tree", ChecklistTree)
@@ -308,13 +319,23 @@ class ChecklistScreen(StateSync, Screen):
 
     @on(ProbeFinished)
     def probe_finished(self, event: ProbeFinished) -> None:
+        # Results arrive in bursts: repaint them together, a few times a second at most.
         self.live_results[event.result.probe_id] = event.result
         self.pending.discard(event.result.probe_id)
-        self.refresh_views(self._items_of({event.result.probe_id}))
-        self.update_sweep_label()
+        self._unshown_results.add(event.result.probe_id)
+        if self._results_timer is None:
+            self._results_timer = self.set_timer(RESULTS_REPAINT_SECONDS, self.show_new_results)
+
+    def show_new_results(self) -> None:
+        self._results_timer = None
+        changed, self._unshown_results = self._unshown_results, set()
+        if changed and self.sweeping:
+            self.refresh_views(self._items_of(changed))
+            self.update_sweep_label()
 
     @on(SweepFinished)
     def sweep_finished(self, event: SweepFinished) -> None:
+        self._unshown_results.clear()
         self.sweeping = False
         self.pending.clear()
         self.live_results.clear()

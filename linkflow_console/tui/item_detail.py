@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import io
 from datetime import datetime
-from functools import partial
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.timer import Timer
-from textual.widgets import Static
+from textual import work
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.runbooks import RunbookSection
@@ -98,48 +98,78 @@ def render_item(view: ItemView, now: datetime, probe_titles: Callable[[str], str
     return Group(*lines)
 
 
-class ItemDetail(VerticalScroll):
-    """Shows one item; the runbook section renders below and follows the selection."""
+def prerender(renderable: RenderableType, width: int) -> list[Strip]:
+    """Render to lines at a width, away from the event loop (markdown and syntax highlighting
+    are the slow part); painting the result is then only copying lines."""
+    console = Console(width=width, file=io.StringIO(), force_terminal=True, color_system="truecolor", legacy_windows=False)
+    options = console.options.update(width=width)
+    return [Strip(line) for line in console.render_lines(renderable, options, pad=False, new_lines=False)]
 
-    RUNBOOK_DEBOUNCE = 0.06  # seconds: holding an arrow key re-renders the runbook once, at the end
+
+class ItemDetail(ScrollView, can_focus=True):
+    """The selected item and, below it, its runbook section (markdown rendered by rich).
+
+    Both are rendered to lines in a thread and shown through the line API: a new selection
+    repaints this pane only, with no layout pass and nothing slow on the event loop."""
+
+    PLACEHOLDER = "Select an item to see its detail and runbook."
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._runbook_anchor: str | None = None
-        self._runbook_timer: Timer | None = None
-
-    def compose(self) -> ComposeResult:
-        # the runbook's Markdown widget (markdown-it is slow to import) is mounted on first use
-        yield Static("Select an item to see its detail and runbook.", id="item-info")
+        self.info: RenderableType = Text(self.PLACEHOLDER)
+        self.runbook_markdown = ""
+        self._shown_item: str | None = None
+        self._lines: list[Strip] = []
+        self._generation = 0
+        self._rendered_width = 0
 
     def show(self, view: ItemView | None, runbook: RunbookSection | None, now: datetime, probe_titles: Callable[[str], str]) -> None:
-        info = self.query_one("#item-info", Static)
-        if view is None:
-            info.update("Select an item to see its detail and runbook.")
-        else:
-            info.update(render_item(view, now, probe_titles))
-        anchor = runbook.anchor if runbook else None
-        if anchor == self._runbook_anchor:
-            return
-        self._runbook_anchor = anchor
+        self.info = render_item(view, now, probe_titles) if view is not None else Text(self.PLACEHOLDER)
         if runbook is not None:
-            text = runbook.markdown
+            self.runbook_markdown = runbook.markdown
         else:
-            text = "" if view is None else "*No runbook section for this item.*"
-        if self._runbook_timer is not None:
-            self._runbook_timer.stop()
-        self._runbook_timer = self.set_timer(self.RUNBOOK_DEBOUNCE, partial(self._render_runbook, text))
+            self.runbook_markdown = "" if view is None else "*No runbook section for this item.*"
+        item_id = view.item.id if view is not None else None
+        new_item, self._shown_item = item_id != self._shown_item, item_id
+        self.render_content(top=new_item)
 
-    def _render_runbook(self, text: str) -> None:
-        # exclusive: a newer selection cancels an older render, so the pane never lags behind
-        self.run_worker(self._update_markdown(text), group="runbook", exclusive=True, exit_on_error=False)
+    def render_content(self, top: bool = False) -> None:
+        self._generation += 1
+        width = max(20, self.scrollable_content_region.width or self.size.width or 80)
+        parts: list[RenderableType] = [self.info]
+        if self.runbook_markdown:
+            from rich.markdown import Markdown
 
-    async def _update_markdown(self, text: str) -> None:
-        from textual.widgets import Markdown
+            parts += [Text(""), Markdown(self.runbook_markdown, code_theme="monokai", hyperlinks=False)]
+        self._render_lines(Group(*parts), width, self._generation, top)
 
-        found = self.query("#runbook-inline")
-        if found:
-            await found.first(Markdown).update(text)
-        else:
-            await self.mount(Markdown(text, id="runbook-inline", open_links=False))
-        self.scroll_home(animate=False)
+    @work(thread=True, exit_on_error=False, group="detail-render")
+    def _render_lines(self, renderable: RenderableType, width: int, generation: int, top: bool) -> None:
+        lines = prerender(renderable, width)
+        self.app.call_from_thread(self._show_lines, lines, width, generation, top)
+
+    def _show_lines(self, lines: list[Strip], width: int, generation: int, top: bool) -> None:
+        if generation != self._generation:  # a newer selection is on its way
+            return
+        self._lines = lines
+        self._rendered_width = width
+        self.virtual_size = Size(width, len(lines))
+        if top:
+            self.scroll_home(animate=False)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self._rendered_width and self.scrollable_content_region.width != self._rendered_width:
+            self.render_content()
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        if index >= len(self._lines):
+            return Strip.blank(self.size.width, self.rich_style)
+        width = self.scrollable_content_region.width
+        return self._lines[index].crop(self.scroll_offset.x, self.scroll_offset.x + width).extend_cell_length(width, self.rich_style)
+
+    @property
+    def plain_text(self) -> str:
+        """What the pane shows, as plain text (for tests and copy)."""
+        return "\n".join(strip.text for strip in self._lines)

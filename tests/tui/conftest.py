@@ -25,13 +25,3 @@ async def settle(pilot, condition, tries: int = 50) -> bool:
         await pilot.pause(0.1)
     return condition()
 
-
-def text_of(static) -> str:
-    """Plain text of what a Static shows (rich renderables included)."""
-    import io
-
-    from rich.console import Console
-
-    console = Console(width=200, file=io.StringIO(), color_system=None)
-    console.print(static.content)
-    return console.file.getvalue()

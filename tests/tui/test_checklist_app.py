@@ -5,7 +5,8 @@ from __future__ import annotations
 from linkflow_console.state import StateStore
 from linkflow_console.tui.checklist_screen import ChecklistScreen
 from linkflow_console.tui.checklist_tree import ChecklistTree
-from tests.tui.conftest import make_app, settle, text_of
+from linkflow_console.tui.item_detail import ItemDetail
+from tests.tui.conftest import make_app, settle
 
 ITEM = "infrastructure.redis.memory-limits"
 
@@ -121,7 +122,8 @@ async def test_everything_persists_across_a_restart(state_path):
     async with second.run_test(size=(120, 40)) as pilot:
         screen = await select(pilot, ITEM)
         assert label_of(screen, ITEM).startswith("✓")
-        assert "Done by alice" in text_of(screen.query_one("#item-info"))
+        detail = screen.query_one(ItemDetail)
+        assert await settle(pilot, lambda: "Done by alice" in detail.plain_text)
 
 
 async def test_a_second_console_sees_the_other_ones_changes(app, state_path):

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from textual.widgets import Markdown, MarkdownViewer
+from textual.widgets import MarkdownViewer
 
 from linkflow_console.probes.base import Evidence, ProbeResult, Status
 from linkflow_console.state import StateStore
 from linkflow_console.tui.checklist_screen import ChecklistScreen
 from linkflow_console.tui.checklist_tree import ChecklistTree
+from linkflow_console.tui.item_detail import ItemDetail
 from linkflow_console.tui.runbook_screen import RunbookScreen
 from linkflow_console.tui.runbook_search import RunbookSearch
 from tests.tui.conftest import make_app, settle
 
 
 def inline_markdown(screen) -> str:
-    found = screen.query("#runbook-inline")
-    return found.first(Markdown).source if found else ""
+    """The runbook markdown the detail pane shows, once it is painted (rendered lines present)."""
+    detail = screen.query_one(ItemDetail)
+    title = detail.runbook_markdown.split("\n", 1)[0].removeprefix("## ")
+    return detail.runbook_markdown if title and title in detail.plain_text else ""
 
 
 async def test_inline_runbook_follows_the_selection(app):

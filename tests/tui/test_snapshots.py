@@ -9,7 +9,8 @@ import pytest
 from linkflow_console.probes.base import Evidence, ProbeResult, Status
 from linkflow_console.state import StateStore
 from linkflow_console.tui.checklist_screen import ChecklistScreen
-from tests.tui.conftest import make_app
+from linkflow_console.tui.item_detail import ItemDetail
+from tests.tui.conftest import make_app, settle
 
 FAILING = ProbeResult(
     "http.tls-versions", Status.FAIL, "server accepts TLS 1.0 and 1.1",
@@ -39,7 +40,10 @@ def at_item(item_id: str):
         screen = pilot.app.screen
         assert isinstance(screen, ChecklistScreen)
         screen.select_item(item_id)
-        await pilot.pause(0.3)
+        detail = screen.query_one(ItemDetail)
+        text = screen.session.checklist.get(item_id).text
+        assert await settle(pilot, lambda: detail.runbook_markdown.startswith(f"## {text}") and "Why it matters" in detail.plain_text)
+        await pilot.pause(0.1)
 
     return run_before
 
