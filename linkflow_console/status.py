@@ -135,6 +135,10 @@ class Progress:
     def __str__(self) -> str:
         return f"{self.done}/{self.total}"
 
+    def bar(self, width: int = 20) -> str:
+        filled = round(self.ratio * width)
+        return "█" * filled + "░" * (width - filled)
+
 
 def section_progress(section: Section, views: dict[str, ItemView]) -> Progress:
     ids = [item.id for item in section.items()]

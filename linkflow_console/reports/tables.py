@@ -18,11 +18,6 @@ STATUS_STYLES = {
 }
 
 
-def bar(ratio: float, width: int = 20) -> str:
-    filled = round(ratio * width)
-    return "█" * filled + "░" * (width - filled)
-
-
 def status_table(checklist: Checklist, views: dict[str, ItemView], environment: str, state_path: Path) -> Table:
     total = overall_progress(checklist, views)
     table = Table(
@@ -40,12 +35,12 @@ def status_table(checklist: Checklist, views: dict[str, ItemView], environment: 
         table.add_row(
             section.title,
             str(progress),
-            f"{bar(progress.ratio)} {progress.ratio:4.0%}",
+            f"{progress.bar(12)} {progress.ratio:4.0%}",
             Text(str(failing), style="bold red" if failing else "dim"),
             Text(str(blockers), style="yellow" if blockers else "dim"),
         )
     table.add_section()
-    table.add_row("Total", str(total), f"{bar(total.ratio)} {total.ratio:4.0%}", "", "")
+    table.add_row("Total", str(total), f"{total.bar(12)} {total.ratio:4.0%}", "", "")
     return table
 
 

@@ -13,6 +13,10 @@ from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
 
 
+CHECKLIST_MODE = App.DEFAULT_MODE
+LAUNCH_MODE = "launch"
+
+
 class LinkflowConsole(App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "linkflow-console"
@@ -28,16 +32,23 @@ class LinkflowConsole(App[int]):
         self.session = session
         self.runbooks = RunbookLibrary(session.runbooks_dir)
 
-    def on_mount(self) -> None:
+    def get_default_screen(self):
+        """The checklist is the default mode's screen: opening it needs no mode switch (each
+        switch re-parses every stylesheet, which start-up cannot afford)."""
         from linkflow_console.tui.checklist_screen import ChecklistScreen
-        from linkflow_console.tui.launch_screen import LaunchScreen
 
-        self.add_mode("checklist", lambda: ChecklistScreen(self.session, self.runbooks))
-        self.add_mode("launch", lambda: LaunchScreen(self.session))
-        self.switch_mode("checklist")
+        return ChecklistScreen(self.session, self.runbooks)
+
+    def on_mount(self) -> None:
+        self.add_mode(LAUNCH_MODE, self._launch_screen)
+
+    def _launch_screen(self):
+        from linkflow_console.tui.launch_screen import LaunchScreen  # loaded when first opened
+
+        return LaunchScreen(self.session)
 
     def action_toggle_launch(self) -> None:
-        self.switch_mode("checklist" if self.current_mode == "launch" else "launch")
+        self.switch_mode(CHECKLIST_MODE if self.current_mode == LAUNCH_MODE else LAUNCH_MODE)
 
     def jump_to_item(self, item_id: str) -> None:
         from linkflow_console.tui.checklist_screen import ChecklistScreen
@@ -47,8 +58,8 @@ class LinkflowConsole(App[int]):
             if isinstance(screen, ChecklistScreen):
                 screen.select_item(item_id)
 
-        if self.current_mode != "checklist":
-            self.switch_mode("checklist")
+        if self.current_mode != CHECKLIST_MODE:
+            self.switch_mode(CHECKLIST_MODE)
         self.call_after_refresh(select)
 
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label, ProgressBar
+from textual.widgets import Footer, Label
 
 from linkflow_console.errors import UserError
 from linkflow_console.probes.base import ProbeResult
@@ -72,20 +72,20 @@ class ChecklistScreen(StateSync, Screen):
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        # Plain labels rather than Header and ProgressBar: the console opens faster
+        yield Label(self.title_text(), id="title-bar")
         with Horizontal(id="progress-row"):
             yield Label("", id="overall-label")
-            yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="overall-bar")
             yield Label("", id="sweep-label")
         with Horizontal(id="body"):
             yield ChecklistTree(self.session.checklist, self.views, id="tree")
             yield ItemDetail(id="detail")
-        yield Input(placeholder="filter items by text (Enter to apply, Esc to clear)", id="filter-input", classes="hidden")
         yield Footer()
 
+    def title_text(self) -> str:
+        return f"{self.session.checklist.title} — {self.session.environment} — {self.session.operator}"
+
     def on_mount(self) -> None:
-        self.title = self.session.checklist.title
-        self.sub_title = f"{self.session.environment} — {self.session.operator}"
         self.update_progress()
         self.query_one("#tree", ChecklistTree).focus()
         self.set_interval(DISK_POLL_SECONDS, self.poll_disk)
@@ -115,13 +115,12 @@ class ChecklistScreen(StateSync, Screen):
         progress = overall_progress(self.session.checklist, self.views)
         failing = sum(1 for i in self.session.checklist.items() if self.views[i.id].failing)
         tree = self.query_one("#tree", ChecklistTree)
-        text = f"Overall {progress}"
+        text = f"Overall {progress} {progress.bar(16)} {progress.ratio:4.0%}"
         if failing:
             text += f"  ✘ {failing} failing"
         if tree.status_filter != "all" or tree.text_filter:
             text += f"  [filter: {tree.status_filter}{' / ' + tree.text_filter if tree.text_filter else ''}]"
         self.query_one("#overall-label", Label).update(text)
-        self.query_one("#overall-bar", ProgressBar).update(total=progress.total or 1, progress=progress.done)
 
     def update_sweep_label(self) -> None:
         label = self.query_one("#sweep-label", Label)
@@ -235,12 +234,20 @@ class ChecklistScreen(StateSync, Screen):
 
     # -- filters -------------------------------------------------------------------------
     def action_filter_text(self) -> None:
-        box = self.query_one("#filter-input", Input)
+        from textual.widgets import Input
+
+        found = self.query("#filter-input")
+        if found:
+            box = found.first(Input)
+        else:  # mounted on first use: Input is not needed to open the console
+            box = Input(placeholder="filter items by text (Enter to apply, Esc to clear)", id="filter-input")
+            self.mount(box, before=self.query_one(Footer))
         box.remove_class("hidden")
         box.focus()
 
-    @on(Input.Submitted, "#filter-input")
-    def filter_submitted(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event) -> None:  # the filter box (the only Input on this screen)
+        if event.input.id != "filter-input":
+            return
         tree = self.query_one("#tree", ChecklistTree)
         tree.set_filters(text=event.value.strip())
         if not event.value.strip():
@@ -249,9 +256,9 @@ class ChecklistScreen(StateSync, Screen):
         self.update_progress()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter-input", Input)
-        box.value = ""
-        box.add_class("hidden")
+        for box in self.query("#filter-input"):
+            box.value = ""
+            box.add_class("hidden")
         tree = self.query_one("#tree", ChecklistTree)
         tree.set_filters(text="", status="all")
         tree.focus()

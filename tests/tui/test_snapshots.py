@@ -39,6 +39,7 @@ def at_item(item_id: str):
     async def run_before(pilot) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, ChecklistScreen)
+        assert await settle(pilot, lambda: bool(screen.query(ItemDetail)))  # run_before can precede mounting
         screen.select_item(item_id)
         detail = screen.query_one(ItemDetail)
         text = screen.session.checklist.get(item_id).text
