@@ -7,6 +7,7 @@ import io
 from datetime import datetime
 
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -141,7 +142,7 @@ class ItemDetail(ScrollView, can_focus=True):
             from rich.markdown import Markdown
 
             parts += [Text(""), Markdown(self.runbook_markdown, code_theme="monokai", hyperlinks=False)]
-        self._render_lines(Group(*parts), width, self._generation, top)
+        self._render_lines(Padding(Group(*parts), (0, 1)), width, self._generation, top)
 
     @work(thread=True, exit_on_error=False, group="detail-render")
     def _render_lines(self, renderable: RenderableType, width: int, generation: int, top: bool) -> None:
