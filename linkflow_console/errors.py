@@ -50,6 +50,25 @@ class ProfileError(UserError):
     """The profile TOML is malformed or holds a literal secret."""
 
 
+def parse_toml(text: str, path: Path | str, error: type[UserError]) -> dict:
+    """tomllib.loads, with a syntax error turned into `error` naming the file and line."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(
+            f"not valid TOML: {exc}", path=path, line=toml_error_line(exc), fix="correct the TOML syntax at that line"
+        ) from None
+
+
+def toml_error_line(exc: Exception) -> int | None:
+    import re
+
+    match = re.search(r"line (\d+)", str(exc))
+    return int(match.group(1)) if match else None
+
+
 def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
     """1-based line of the first occurrence of `needle` at or after `start_line`."""
     lines = text.splitlines()

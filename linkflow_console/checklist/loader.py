@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from linkflow_console.checklist.model import Checklist, Item, Section, Severity, Subsection
-from linkflow_console.errors import ChecklistError, line_of
+from linkflow_console.errors import ChecklistError, line_of, parse_toml
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$")
 _KEYS = {
@@ -54,16 +53,7 @@ class _Builder:
         return ChecklistError(message, path=self.path, line=line, fix=fix)
 
     def build(self) -> Checklist:
-        try:
-            data = tomllib.loads(self.text)
-        except tomllib.TOMLDecodeError as exc:
-            match = re.search(r"line (\d+)", str(exc))
-            raise ChecklistError(
-                f"not valid TOML: {exc}",
-                path=self.path,
-                line=int(match.group(1)) if match else None,
-                fix="correct the TOML syntax at that line",
-            ) from None
+        data = parse_toml(self.text, self.path, ChecklistError)
         self.check_keys(data, "checklist", "the top of the file")
         sections = tuple(self.section(s) for s in self.table_list(data, "sections", "checklist"))
         if not sections:

@@ -4,7 +4,6 @@ that name file:line and the fix, like the checklist loader."""
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from linkflow_console.checklist.model import Checklist
-from linkflow_console.errors import UserError, line_of
+from linkflow_console.errors import UserError, line_of, parse_toml
 from linkflow_console.paths import bundled_dir
 
 SCHEDULE_FILE = "launch-schedule.toml"
@@ -109,14 +108,7 @@ class _Builder:
         return ScheduleError(message, path=self.path, line=line, fix=fix)
 
     def build(self) -> Schedule:
-        try:
-            data = tomllib.loads(self.text)
-        except tomllib.TOMLDecodeError as exc:
-            match = re.search(r"line (\d+)", str(exc))
-            raise ScheduleError(
-                f"not valid TOML: {exc}", path=self.path, line=int(match.group(1)) if match else None,
-                fix="correct the TOML syntax at that line",
-            ) from None
+        data = parse_toml(self.text, self.path, ScheduleError)
         self.check_keys(data, "schedule", "the top of the file")
         grace, fraction = self.due_rules(data.get("due", {}))
         checkins = [c for entry in self.tables(data, "checkins") for c in self.timed(entry, grace, fraction)]

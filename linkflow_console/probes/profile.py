@@ -7,13 +7,12 @@ Relative paths are resolved against the profile's own directory.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from linkflow_console.errors import ProfileError, line_of
+from linkflow_console.errors import ProfileError, line_of, parse_toml
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +146,7 @@ def load_profile(path: Path | str) -> Profile:
 
 
 def parse_profile(text: str, path: Path) -> Profile:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise ProfileError(
-            f"not valid TOML: {exc}", path=path, line=int(match.group(1)) if match else None,
-            fix="correct the TOML syntax at that line",
-        ) from None
+    data = parse_toml(text, path, ProfileError)
     values: dict[str, Any] = {}
     for name, value in data.items():
         if isinstance(value, dict) and name in TABLES:

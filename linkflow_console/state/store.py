@@ -17,7 +17,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from linkflow_console.errors import StateError, UserError
+from linkflow_console.errors import StateError, UserError, toml_error_line
 from linkflow_console.probes.base import ProbeResult
 from linkflow_console.state.model import SCHEMA_VERSION, State, build_state
 
@@ -74,7 +74,7 @@ class StateStore:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise self._corrupt(text, str(exc), _line_from(str(exc))) from None
+            raise self._corrupt(text, str(exc), toml_error_line(exc)) from None
         self._check_owner(data.get("checklist"))
         self._state = build_state(data, text, self.path)
         self._signature = signature
@@ -305,13 +305,6 @@ class StateStore:
             return {"action": "probe-results", "by": "console", "counts": counts}
 
         return self.mutate(apply)
-
-
-def _line_from(message: str) -> int | None:
-    import re
-
-    match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else None
 
 
 def _required(value: str, name: str, fix: str) -> str:
