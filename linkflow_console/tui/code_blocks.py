@@ -20,6 +20,7 @@ def code_blocks(markdown: str) -> list[str]:
 
 
 class CodeBlockPicker(ModalScreen[None]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "dismiss", "Cancel")]
 
     def __init__(self, blocks: list[str]) -> None:

@@ -13,7 +13,7 @@ from linkflow_console.errors import UserError
 
 
 class ErrorApp(App[int]):
-    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
+    CSS_PATH = Path(__file__).with_name("error.tcss")
     TITLE = "linkflow-console"
     BINDINGS = [Binding("q", "quit_with_error", "Quit"), Binding("escape", "quit_with_error", "Quit", show=False)]
 

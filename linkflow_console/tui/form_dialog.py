@@ -23,6 +23,7 @@ class Field:
 
 
 class FormDialog(ModalScreen[dict[str, str] | None]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, fields: list[Field], subtitle: str = "") -> None:

@@ -14,6 +14,7 @@ from linkflow_console.runbooks import RunbookLibrary
 
 
 class RunbookSearch(ModalScreen[str | None]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("down", "focus_hits", "Hits", show=False)]
 
     def __init__(self, runbooks: RunbookLibrary) -> None:
