@@ -104,3 +104,23 @@ def test_cli_missing_file_exits_2(tmp_path):
     result = run_cli("status", "--checklist", str(tmp_path / "nope.toml"))
     assert result.returncode == 2
     assert "checklist file not found" in result.stderr
+
+
+def test_large_checklists_load_from_the_parse_cache_and_survive_a_bad_cache(tmp_path):
+    from linkflow_console.checklist import parse_cache
+
+    items = "\n".join(
+        f'[[sections.subsections.items]]\nid = "sec.sub.item-{n}"\ntext = "Item number {n} with some words"\n'
+        for n in range(2000)
+    )
+    text = 'id = "big"\ntitle = "Big"\n[[sections]]\nid = "sec"\ntitle = "S"\n[[sections.subsections]]\nid = "sub"\ntitle = "U"\n' + items
+    assert len(text) > parse_cache.MIN_CACHED_BYTES
+    path = write(tmp_path, text)
+    first = load_checklist(path)
+    cached = list(parse_cache._cache_file("x").parent.glob("checklist-*.marshal"))
+    assert len(cached) == 1
+    assert load_checklist(path) == first
+    cached[0].write_bytes(parse_cache.FORMAT + b"\x00garbage")
+    assert load_checklist(path) == first  # a broken cache is only a parse
+    path.write_text(text.replace("Item number 7 ", "Item seven "))
+    assert load_checklist(path).get("sec.sub.item-7").text.startswith("Item seven")  # keyed by content

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from linkflow_console.checklist.model import Checklist, Item, Section, Severity, Subsection
-from linkflow_console.errors import ChecklistError, line_of, parse_toml
+from linkflow_console.checklist.parse_cache import parse_checklist_toml
+from linkflow_console.errors import ChecklistError, line_of
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$")
 _KEYS = {
@@ -53,7 +54,7 @@ class _Builder:
         return ChecklistError(message, path=self.path, line=line, fix=fix)
 
     def build(self) -> Checklist:
-        data = parse_toml(self.text, self.path, ChecklistError)
+        data = parse_checklist_toml(self.text, self.path)
         self.check_keys(data, "checklist", "the top of the file")
         sections = tuple(self.section(s) for s in self.table_list(data, "sections", "checklist"))
         if not sections:
