@@ -73,3 +73,18 @@ def postgres_owned_dir(path: Path) -> Path:
             parent.chmod(parent.stat().st_mode | 0o755)
             parent = parent.parent
     return path
+
+
+@pytest.fixture(scope="session")
+def silent_port():
+    """A port that accepts TCP connections (the kernel's backlog) and never answers a byte."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield listener.getsockname()[1]
+
+
+@pytest.fixture
+def refused_port() -> int:
+    """A port nothing listens on: connections are refused."""
+    return free_port()

@@ -9,7 +9,6 @@ A test changes `api.behaviour` (reset before every test by the `api` fixture).
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
 from tests.servers import free_port
+from tests.servers import refused_port, silent_port  # noqa: F401  (fixtures re-exported for test modules)
 
 PROBE_EMAIL = "probe@example.com"
 PROBE_PASSWORD = "the-real-password-never-sent"
@@ -250,20 +250,8 @@ def api(api_server: ApiServer) -> ApiServer:
     return api_server
 
 
-@pytest.fixture(scope="module")
-def silent_port() -> Iterator[int]:
-    """A port that accepts TCP connections (the kernel's backlog) but never answers."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    yield sock.getsockname()[1]
-    sock.close()
 
 
-@pytest.fixture
-def refused_port() -> int:
-    """A port nothing listens on: connections are refused."""
-    return free_port()
 
 
 async def run_with_profile(probe_id: str, profile_toml: str, tmp_path: Path) -> ProbeResult:

@@ -7,7 +7,6 @@ temporary directory (`--save ""` unless the test asks for a save schedule).
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import free_port, need_binary, stop, wait_for_port
+from tests.servers import refused_port, silent_port  # noqa: F401  (fixtures re-exported for test modules)
 
 
 @dataclass(frozen=True)
@@ -120,13 +120,3 @@ def wait_for_replica(master: RedisServer, timeout: float = 15.0) -> None:
     finally:
         client.close()
     raise RuntimeError(f"no replica connected to 127.0.0.1:{master.port} after {timeout} s")
-
-
-@pytest.fixture(scope="session")
-def silent_port() -> Iterator[int]:
-    """A port that accepts TCP connections (kernel backlog) but never answers a byte."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    yield listener.getsockname()[1]
-    listener.close()

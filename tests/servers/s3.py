@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.servers import free_port, stop, wait_for_port
+from tests.servers import refused_port, silent_port  # noqa: F401  (fixtures re-exported for test modules)
 
 # moto accepts any credentials unless IAM auth is switched on; these are for the open server.
 OPEN_KEY_ID = "AKIATESTPROBEKEY0001"
@@ -80,13 +80,3 @@ def s3_auth_server() -> Iterator[AuthS3Server]:
         yield AuthS3Server(server.endpoint_url, bucket, key["AccessKeyId"], key["SecretAccessKey"])
     finally:
         stop(proc)
-
-
-@pytest.fixture(scope="session")
-def silent_port() -> Iterator[int]:
-    """A port that accepts TCP connections and never answers a byte."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        yield listener.getsockname()[1]
-

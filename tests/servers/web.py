@@ -22,7 +22,8 @@ from linkflow_console.probes.base import Evidence, ProbeResult
 from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
-from tests.servers import free_port
+
+from tests.servers import refused_port, silent_port  # noqa: F401  (fixtures re-exported for test modules)
 
 
 async def run_with_api(probe_id: str, tmp_path: Path, timeout: float = 2.0, **api: object) -> ProbeResult:
@@ -165,19 +166,8 @@ def web_server() -> Iterator[Callable[..., WebServer]]:
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def refused_port() -> int:
-    """A port nothing listens on: connects are refused."""
-    return free_port()
 
 
-@pytest.fixture(scope="module")
-def silent_port() -> Iterator[int]:
-    """A port that accepts TCP connections and never sends a byte."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)  # the kernel completes handshakes; nobody ever accepts or answers
-        yield listener.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -103,7 +103,6 @@ async def test_palette_jumps_to_an_item_by_fuzzy_text(app):
         await pilot.press(*"pgbouncer")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        screen = pilot.app.screen
         assert await settle(
             pilot,
             lambda: isinstance(pilot.app.screen, ChecklistScreen)
