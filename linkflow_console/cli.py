@@ -123,14 +123,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _log_internal_error() -> Path:
-    import traceback
-
+def crash_log() -> Path:
+    """Where internal errors are written: never to the user's terminal."""
     from linkflow_console.paths import data_dir
 
     path = data_dir() / "crash.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    return path
+
+
+def _log_internal_error() -> Path:
+    import traceback
+
+    path = crash_log()
+    try:
         with path.open("a", encoding="utf-8") as handle:
             handle.write(traceback.format_exc() + "\n")
     except OSError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from textual.app import App
@@ -47,6 +48,25 @@ class LinkflowConsole(App[int]):
 
         return LaunchScreen(self.session)
 
+    def _print_error_renderables(self) -> None:
+        """A crash inside the UI goes to the crash log with one line on stderr, never a traceback."""
+        if not self._exit_renderables:
+            return
+        from rich.console import Console
+
+        from linkflow_console.cli import crash_log
+
+        path = crash_log()
+        try:
+            with path.open("a", encoding="utf-8") as handle:
+                console = Console(file=handle, width=120, color_system=None)
+                for renderable in self._exit_renderables:
+                    console.print(renderable)
+        except OSError:
+            pass
+        sys.stderr.write(f"linkflow-console: internal error; details written to {path}\n")
+        self._exit_renderables.clear()
+
     def action_toggle_launch(self) -> None:
         self.switch_mode(CHECKLIST_MODE if self.current_mode == LAUNCH_MODE else LAUNCH_MODE)
 
@@ -70,7 +90,7 @@ def _item_jump_provider():
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from linkflow_console.cli import session_from
+    from linkflow_console.cli import EXIT_INTERNAL, session_from
     from linkflow_console.tui.error_screen import ErrorApp
 
     try:
@@ -78,4 +98,6 @@ def run_tui(args: argparse.Namespace) -> int:
         session.store.load()  # a corrupt state shows the error screen, not a half-open console
     except UserError as error:
         return ErrorApp(error).run() or error.exit_code
-    return LinkflowConsole(session).run() or 0
+    app = LinkflowConsole(session)
+    app.run()
+    return EXIT_INTERNAL if app.return_code == 1 else 0  # 1: Textual caught an exception

@@ -156,3 +156,21 @@ async def test_broken_checklist_shows_error_screen(tmp_path):
         assert f"{broken}:2" in text
         await pilot.press("q")
     assert app.return_value == 2
+
+
+async def test_a_crash_in_the_ui_goes_to_the_crash_log_not_the_terminal(app, capsys):
+    from linkflow_console.cli import crash_log
+
+    async with app.run_test(size=(80, 24)):
+        pass
+    try:
+        raise RuntimeError("simulated widget bug")
+    except RuntimeError as error:
+        from rich.traceback import Traceback
+
+        app._exit_renderables.append(Traceback.from_exception(type(error), error, error.__traceback__))
+    app._print_error_renderables()
+    err = capsys.readouterr().err
+    assert err.strip().startswith("linkflow-console: internal error; details written to")
+    assert "Traceback" not in err and "simulated widget bug" not in err
+    assert "simulated widget bug" in crash_log().read_text()
