@@ -108,7 +108,7 @@ class ChecklistScreen(StateSync, Screen):
         self.views = self.compute_views()
         self.query_one("#tree", ChecklistTree).update_views(self.views, changed)
         self.update_progress()
-        if changed is None or self.selected in changed:  # the detail's layout is the costly part
+        if changed is None or self.selected in changed:  # re-rendering the detail is the costly part
             self.show_selected()
 
     def update_progress(self) -> None:
@@ -146,7 +146,7 @@ class ChecklistScreen(StateSync, Screen):
     @on(ItemHighlighted)
     def item_highlighted(self, event: ItemHighlighted) -> None:
         # The tree repaints the cursor first; the detail follows once the cursor rests a moment,
-        # so a held arrow key never waits for detail layouts it would throw away.
+        # so a held arrow key never waits for detail renders it would throw away.
         self.selected = event.item_id
         if self._detail_timer is not None:
             self._detail_timer.stop()
