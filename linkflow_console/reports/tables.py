@@ -46,8 +46,8 @@ def status_table(checklist: Checklist, views: dict[str, ItemView], environment: 
 
 def check_table(rows: list[CheckRow]) -> Table:
     table = Table(title="linkflow-console check", title_justify="left", expand=False)
-    table.add_column("Item")
-    table.add_column("Status")
+    table.add_column("Item", overflow="fold")
+    table.add_column("Status", no_wrap=True)
     table.add_column("Summary", overflow="fold")
     for row in rows:
         status = row.status
@@ -58,9 +58,9 @@ def check_table(rows: list[CheckRow]) -> Table:
 
 def probes_table(checklist: Checklist) -> Table:
     table = Table(title="Probes", title_justify="left")
-    table.add_column("Probe")
-    table.add_column("Proves item")
-    table.add_column("Needs (profile keys)")
+    table.add_column("Probe", no_wrap=True)
+    table.add_column("Proves item", overflow="fold")
+    table.add_column("Needs (profile keys)", overflow="fold")
     items_by_probe: dict[str, list[str]] = {}
     for item in checklist.all_items():
         for probe_id in item.probes:
