@@ -206,6 +206,30 @@ class StateStore:
         return entries
 
     # -- item operations -----------------------------------------------------------------
+    def _change_item(
+        self,
+        item_id: str,
+        by: str,
+        action: str,
+        fields: Callable[[datetime], dict[str, Any]],
+        text: str = "",
+        audit: dict[str, Any] | None = None,
+    ) -> State:
+        """One recorded change to an item: set the fields (an empty value removes the key),
+        append a history entry, and audit it."""
+
+        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+            table = _item_table(doc, item_id)
+            for key, value in fields(now).items():
+                if value in ("", None):
+                    table.pop(key, None)
+                else:
+                    table[key] = value
+            _history(table, action, by, now, text)
+            return {"action": action, "item": item_id, "by": by, **(audit or {})}
+
+        return self.mutate(apply)
+
     def tick(self, item_id: str, by: str, note: str = "") -> State:
         return self._set_done(item_id, by, note, done=True)
 
@@ -213,49 +237,21 @@ class StateStore:
         return self._set_done(item_id, by, note, done=False)
 
     def _set_done(self, item_id: str, by: str, note: str, *, done: bool) -> State:
-        action = "tick" if done else "untick"
-
-        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-            table = _item_table(doc, item_id)
-            table["done"] = done
-            table["by"] = by
-            table["at"] = now
-            _set_or_remove(table, "note", note)
-            _history(table, action, by, now, note)
-            return {"action": action, "item": item_id, "by": by, "note": note}
-
-        return self.mutate(apply)
+        return self._change_item(
+            item_id, by, "tick" if done else "untick",
+            lambda now: {"done": done, "by": by, "at": now, "note": note}, note, {"note": note},
+        )
 
     def add_note(self, item_id: str, by: str, text: str) -> State:
         text = _required(text, "note", "say what you want to record")
-
-        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-            table = _item_table(doc, item_id)
-            table["note"] = text
-            _history(table, "note", by, now, text)
-            return {"action": "note", "item": item_id, "by": by, "note": text}
-
-        return self.mutate(apply)
+        return self._change_item(item_id, by, "note", lambda now: {"note": text}, text, {"note": text})
 
     def set_na(self, item_id: str, by: str, reason: str) -> State:
         reason = _required(reason, "reason", "N/A needs a reason, e.g. --reason 'single region deployment'")
-
-        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-            table = _item_table(doc, item_id)
-            table["na_reason"] = reason
-            _history(table, "na", by, now, reason)
-            return {"action": "na", "item": item_id, "by": by, "reason": reason}
-
-        return self.mutate(apply)
+        return self._change_item(item_id, by, "na", lambda now: {"na_reason": reason}, reason, {"reason": reason})
 
     def clear_na(self, item_id: str, by: str) -> State:
-        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-            table = _item_table(doc, item_id)
-            _set_or_remove(table, "na_reason", "")
-            _history(table, "clear-na", by, now, "")
-            return {"action": "clear-na", "item": item_id, "by": by}
-
-        return self.mutate(apply)
+        return self._change_item(item_id, by, "clear-na", lambda now: {"na_reason": ""})
 
     def waive(self, item_id: str, by: str, reason: str, owner: str, until: date) -> State:
         reason = _required(reason, "reason", "a waiver needs a reason")
@@ -263,25 +259,17 @@ class StateStore:
         if until < self.clock().date():
             raise UserError(f"waiver date {until} is in the past", fix="give --until a future date (YYYY-MM-DD)")
 
-        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-            table = _item_table(doc, item_id)
+        def fields(now: datetime) -> dict[str, Any]:
             waiver = _tomlkit().inline_table()
             waiver.update({"reason": reason, "owner": owner, "until": until, "by": by, "at": now})
-            table["waiver"] = waiver
-            summary = f"{reason} (owner {owner}, until {until.isoformat()})"
-            _history(table, "waive", by, now, summary)
-            return {"action": "waive", "item": item_id, "by": by, "reason": reason, "owner": owner, "until": until.isoformat()}
+            return {"waiver": waiver}
 
-        return self.mutate(apply)
+        summary = f"{reason} (owner {owner}, until {until.isoformat()})"
+        audit = {"reason": reason, "owner": owner, "until": until.isoformat()}
+        return self._change_item(item_id, by, "waive", fields, summary, audit)
 
     def unwaive(self, item_id: str, by: str) -> State:
-        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-            table = _item_table(doc, item_id)
-            _set_or_remove(table, "waiver", "")
-            _history(table, "unwaive", by, now, "")
-            return {"action": "unwaive", "item": item_id, "by": by}
-
-        return self.mutate(apply)
+        return self._change_item(item_id, by, "unwaive", lambda now: {"waiver": ""})
 
     def record_results(self, results: Iterable[ProbeResult]) -> State:
         """Keep the latest result of each probe, so the console shows them offline."""
@@ -325,13 +313,6 @@ def _item_table(doc: TOMLDocument, item_id: str) -> Any:
     if item_id not in items:
         items[item_id] = _tomlkit().table()
     return items[item_id]
-
-
-def _set_or_remove(table: Any, key: str, value: str) -> None:
-    if value:
-        table[key] = value
-    elif key in table:
-        del table[key]
 
 
 def _history(table: Any, action: str, by: str, now: datetime, text: str) -> None:
