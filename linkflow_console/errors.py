@@ -50,6 +50,22 @@ class ProfileError(UserError):
     """The profile TOML is malformed or holds a literal secret."""
 
 
+def suggest(name: str, known: list[str], otherwise: str) -> str:
+    """A 'did you mean' fix for an unknown id: close spellings, else ids containing it."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5) or [k for k in known if name.lower() in k][:3]
+    return f"did you mean {', '.join(close)}?" if close else otherwise
+
+
+def required_text(value: str, name: str, fix: str) -> str:
+    """The stripped value, or a UserError saying it is required."""
+    value = (value or "").strip()
+    if not value:
+        raise UserError(f"{name} is required", fix=fix)
+    return value
+
+
 def parse_toml(text: str, path: Path | str, error: type[UserError]) -> dict:
     """tomllib.loads, with a syntax error turned into `error` naming the file and line."""
     import tomllib

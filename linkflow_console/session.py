@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import getpass
 import os
 from collections.abc import Callable
@@ -11,7 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from linkflow_console.checklist import Checklist, load_checklist
-from linkflow_console.errors import UserError
+from linkflow_console.errors import UserError, suggest
 from linkflow_console.paths import bundled_checklist, default_state_path
 from linkflow_console.probes.profile import Profile, empty_profile, load_profile
 from linkflow_console.state import StateStore
@@ -53,10 +52,7 @@ class Session:
         if item_id in self.checklist:
             return item_id
         ids = [item.id for item in self.checklist.all_items()]
-        close = difflib.get_close_matches(item_id, ids, n=3, cutoff=0.5)
-        if not close:
-            close = [i for i in ids if item_id.lower() in i][:3]
-        hint = f"did you mean {', '.join(close)}?" if close else "list the ids with `linkflow-console export --format json`"
+        hint = suggest(item_id, ids, "list the ids with `linkflow-console export --format json`")
         raise UserError(f"unknown item id {item_id!r}", path=self.checklist_path, fix=hint)
 
 

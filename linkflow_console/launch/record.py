@@ -11,7 +11,7 @@ from typing import Any
 import tomlkit
 from tomlkit.toml_document import TOMLDocument
 
-from linkflow_console.errors import UserError
+from linkflow_console.errors import UserError, required_text, suggest
 from linkflow_console.launch.model import Decision, LogKind
 from linkflow_console.launch.schedule import Schedule
 from linkflow_console.probes.base import ProbeResult, Status
@@ -60,13 +60,6 @@ def _aot(table: Any, key: str) -> Any:
     return table[key]
 
 
-def _required(text: str, what: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise UserError(f"{what} is required", fix=f"say what to record as the {what}")
-    return text
-
-
 def start_clock(store: StateStore, by: str, t0: datetime, *, force: bool = False) -> State:
     """Set T0 once; moving it later needs `force` (and the audit log keeps the old one)."""
 
@@ -102,16 +95,12 @@ def complete_checkin(store: StateStore, schedule: Schedule, checkin_id: str, by:
 
 
 def unknown_checkin(schedule: Schedule, checkin_id: str) -> UserError:
-    import difflib
-
-    close = difflib.get_close_matches(checkin_id, schedule.ids(), n=3, cutoff=0.5)
-    close = close or [c for c in schedule.ids() if checkin_id.lower() in c][:3]
-    hint = f"did you mean {', '.join(close)}?" if close else "`linkflow-console launch status --all` lists the check-in ids"
+    hint = suggest(checkin_id, list(schedule.ids()), "`linkflow-console launch status --all` lists the check-in ids")
     return UserError(f"unknown check-in {checkin_id!r}", path=schedule.path, fix=hint)
 
 
 def add_log_entry(store: StateStore, by: str, kind: str, text: str, decision: str | None = None) -> State:
-    text = _required(text, "log text")
+    text = required_text(text, "log text", "say what to record as the log text")
     try:
         kind_value = LogKind(kind)
         decision_value = Decision(decision) if decision else None

@@ -17,7 +17,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from linkflow_console.errors import StateError, UserError, toml_error_line
+from linkflow_console.errors import StateError, UserError, required_text, toml_error_line
 from linkflow_console.probes.base import ProbeResult
 from linkflow_console.state.model import SCHEMA_VERSION, State, build_state
 
@@ -243,19 +243,19 @@ class StateStore:
         )
 
     def add_note(self, item_id: str, by: str, text: str) -> State:
-        text = _required(text, "note", "say what you want to record")
+        text = required_text(text, "note", "say what you want to record")
         return self._change_item(item_id, by, "note", lambda now: {"note": text}, text, {"note": text})
 
     def set_na(self, item_id: str, by: str, reason: str) -> State:
-        reason = _required(reason, "reason", "N/A needs a reason, e.g. --reason 'single region deployment'")
+        reason = required_text(reason, "reason", "N/A needs a reason, e.g. --reason 'single region deployment'")
         return self._change_item(item_id, by, "na", lambda now: {"na_reason": reason}, reason, {"reason": reason})
 
     def clear_na(self, item_id: str, by: str) -> State:
         return self._change_item(item_id, by, "clear-na", lambda now: {"na_reason": ""})
 
     def waive(self, item_id: str, by: str, reason: str, owner: str, until: date) -> State:
-        reason = _required(reason, "reason", "a waiver needs a reason")
-        owner = _required(owner, "owner", "a waiver needs an owner who will close it")
+        reason = required_text(reason, "reason", "a waiver needs a reason")
+        owner = required_text(owner, "owner", "a waiver needs an owner who will close it")
         if until < self.clock().date():
             raise UserError(f"waiver date {until} is in the past", fix="give --until a future date (YYYY-MM-DD)")
 
@@ -293,13 +293,6 @@ class StateStore:
             return {"action": "probe-results", "by": "console", "counts": counts}
 
         return self.mutate(apply)
-
-
-def _required(value: str, name: str, fix: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise UserError(f"{name} is required", fix=fix)
-    return value
 
 
 def _super_table(doc: TOMLDocument, key: str) -> Any:
