@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from linkflow_console.probes.base import ProbeError
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import httpx
 
 REDACTED = "••••"
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -29,7 +30,7 @@ class ProbeContext:
     def __init__(self, profile: Profile, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.profile = profile
         self.clock = clock
-        self._reachability: dict[tuple[str, int], asyncio.Future[None]] = {}
+        self._shared: dict[Hashable, asyncio.Future[Any]] = {}
         self._secret_values: set[str] = set()
         self._ssl_context: ssl.SSLContext | None = None
 
@@ -98,12 +99,16 @@ class ProbeContext:
             port = parts.port or (443 if parts.scheme in ("https", "rediss") else 80)
         else:
             host = url_or_host
-        key = (host, port)
-        future = self._reachability.get(key)
+        await self.shared(("reachable", host, port), lambda: self._connect(host, port))
+
+    async def shared(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
+        """Run `fetch` once per sweep for `key`: probes that read the same endpoint share one
+        request (LinkFlow rate-limits its public routes, and a dead host costs one timeout)."""
+        future = self._shared.get(key)
         if future is None:
-            future = asyncio.ensure_future(self._connect(host, port))
-            self._reachability[key] = future
-        await asyncio.shield(future)
+            future = asyncio.ensure_future(fetch())
+            self._shared[key] = future
+        return await asyncio.shield(future)
 
     async def _connect(self, host: str, port: int) -> None:
         limit = self.timeout * 0.8

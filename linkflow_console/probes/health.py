@@ -54,6 +54,11 @@ def unwrap_envelope(body: Any) -> dict[str, Any]:
 
 
 async def get_health_json(ctx: ProbeContext, path_key: str) -> HealthReply:
+    """One request per endpoint per sweep: health and health-dependencies read the same answer."""
+    return await ctx.shared(("health", path_key), lambda: _read_health(ctx, path_key))
+
+
+async def _read_health(ctx: ProbeContext, path_key: str) -> HealthReply:
     response = await fetch(ctx, api_url(ctx, path_key), headers={"Accept": "application/json"})
     reply = HealthReply(response)
     reply.verdict = rate_limited(response)

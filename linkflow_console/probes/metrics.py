@@ -99,8 +99,9 @@ def parse_exposition(text: str, content_type: str) -> list[Family]:
 
 
 async def scrape(ctx: ProbeContext) -> httpx.Response:
+    """One scrape per sweep, shared by the metrics probes."""
     url = str(ctx.setting("api.metrics_url"))
-    return await fetch(ctx, url, headers={"Accept": ACCEPT})
+    return await ctx.shared(("scrape", url), lambda: fetch(ctx, url, headers={"Accept": ACCEPT}))
 
 
 def content_type(response: httpx.Response) -> str:

@@ -26,7 +26,12 @@ async def request_json(
     ctx: ProbeContext, base_url: str, path: str, params: dict[str, str] | None = None, token_key: str | None = None
 ) -> Any:
     """GET base_url + path (bearer token from the profile key `token_key` if set) and parse JSON;
-    ProbeError for anything that keeps us from telling."""
+    ProbeError for anything that keeps us from telling. One request per sweep for the same query."""
+    key = ("json", base_url, path, tuple(sorted((params or {}).items())), token_key)
+    return await ctx.shared(key, lambda: _get_json(ctx, base_url, path, params, token_key))
+
+
+async def _get_json(ctx: ProbeContext, base_url: str, path: str, params: dict[str, str] | None, token_key: str | None) -> Any:
     import httpx
 
     await ctx.ensure_reachable(base_url)
@@ -69,7 +74,8 @@ async def prometheus_data(ctx: ProbeContext, path: str, params: dict[str, str] |
 
 async def metric_names(ctx: ProbeContext) -> set[str]:
     """Names of the series Prometheus has stored in the last hour (older ones no longer count)."""
-    names = await prometheus_data(ctx, "/api/v1/label/__name__/values", {"start": str(int(time.time()) - 3600)})
+    start = int(time.time()) // 60 * 60 - 3600  # whole minutes: the probes of one sweep share the query
+    names = await prometheus_data(ctx, "/api/v1/label/__name__/values", {"start": str(start)})
     return set(names)
 
 
