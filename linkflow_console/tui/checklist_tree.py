@@ -69,9 +69,8 @@ class ChecklistTree(Tree[NodeData]):
         self.section_nodes: dict[str, TreeNode[NodeData]] = {}
         self._filled: set[str] = set()
         self.lazy = sum(1 for _ in checklist.items()) > LAZY_THRESHOLD
-
-    def on_mount(self) -> None:
-        self.rebuild()
+        # Built before mounting, so the first layout already holds the nodes (no second paint).
+        self._populate()
 
     # -- building -----------------------------------------------------------------------
     def matches(self, item: Item) -> bool:
@@ -97,6 +96,11 @@ class ChecklistTree(Tree[NodeData]):
         self.item_nodes.clear()
         self.section_nodes.clear()
         self._filled.clear()
+        self._populate()
+        if current:
+            self.select_item(current)
+
+    def _populate(self) -> None:
         filtering = bool(self.text_filter) or self.status_filter != "all"
         for index, section in enumerate(self.checklist.sections):
             if filtering and not any(items for _, items in self.section_items(section)):
@@ -106,8 +110,6 @@ class ChecklistTree(Tree[NodeData]):
             if not self.lazy or filtering or index == 0:
                 self.fill(section.id)
                 node.expand()
-        if current:
-            self.select_item(current, quiet=True)
 
     def fill(self, section_id: str) -> None:
         if section_id in self._filled:
@@ -165,7 +167,7 @@ class ChecklistTree(Tree[NodeData]):
         kind, node_id = node.data
         return node_id if kind == "item" else None
 
-    def select_item(self, item_id: str, quiet: bool = False) -> bool:
+    def select_item(self, item_id: str) -> bool:
         item = self.checklist.get(item_id)
         if item is None:
             return False
@@ -179,12 +181,13 @@ class ChecklistTree(Tree[NodeData]):
         while parent is not None:
             parent.expand()
             parent = parent.parent
-        self.call_after_refresh(self._move_to, node)
-        return True
-
-    def _move_to(self, node: TreeNode[NodeData]) -> None:
+        # Expanding invalidates the line cache; rebuild it now so the cursor lands at once
+        # (waiting for a refresh left the cursor unset for a moment on a busy machine).
+        self._tree_lines  # noqa: B018 - the property rebuilds node line numbers
         self.move_cursor(node)
-        self.scroll_to_node(node, animate=False)
+        # Scrolling needs the new virtual size laid out first.
+        self.call_after_refresh(self.scroll_to_node, node, animate=False)
+        return True
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
         event.stop()
