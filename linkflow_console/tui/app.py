@@ -14,13 +14,14 @@ from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
 
 
-CHECKLIST_MODE = App.DEFAULT_MODE
+CHECKLIST_MODE = "checklist"
 LAUNCH_MODE = "launch"
 
 
 class LinkflowConsole(App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "linkflow-console"
+    DEFAULT_MODE = CHECKLIST_MODE
     COMMANDS = App.COMMANDS | {lambda: _item_jump_provider()}
     BINDINGS = [
         Binding("l", "toggle_launch", "Launch day"),
@@ -32,16 +33,14 @@ class LinkflowConsole(App[int]):
         super().__init__()
         self.session = session
         self.runbooks = RunbookLibrary(session.runbooks_dir)
+        # Both are named modes: Textual cannot switch back to its unnamed default mode.
+        self.add_mode(CHECKLIST_MODE, self._checklist_screen)
+        self.add_mode(LAUNCH_MODE, self._launch_screen)
 
-    def get_default_screen(self):
-        """The checklist is the default mode's screen: opening it needs no mode switch (each
-        switch re-parses every stylesheet, which start-up cannot afford)."""
+    def _checklist_screen(self):
         from linkflow_console.tui.checklist_screen import ChecklistScreen
 
         return ChecklistScreen(self.session, self.runbooks)
-
-    def on_mount(self) -> None:
-        self.add_mode(LAUNCH_MODE, self._launch_screen)
 
     def _launch_screen(self):
         from linkflow_console.tui.launch_screen import LaunchScreen  # loaded when first opened

@@ -83,6 +83,27 @@ async def test_start_the_clock_from_the_screen(session: Session) -> None:
     assert launch_data(restarted.store.state).t0 == FROZEN
 
 
+async def test_l_goes_back_to_the_checklist_and_it_still_works(state_path: Path) -> None:
+    from linkflow_console.tui.checklist_screen import ChecklistScreen
+    from linkflow_console.tui.runbook_screen import RunbookScreen
+
+    app = LinkflowConsole(launched_session(state_path))
+    async with app.run_test(size=NARROW) as pilot:
+        checklist = app.screen
+        await open_launch(app, pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.screen is checklist and isinstance(checklist, ChecklistScreen)
+        checklist.select_item("security.network.cors")
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, RunbookScreen)
+        await pilot.press("escape", "l")  # and into launch mode again: the same screen, kept
+        await pilot.pause()
+        assert isinstance(app.screen, LaunchScreen)
+    assert app.return_code in (0, None)
+
+
 async def test_mark_a_check_in_done(state_path: Path) -> None:
     session = launched_session(state_path)
     app = LinkflowConsole(session)
