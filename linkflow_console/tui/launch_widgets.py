@@ -198,6 +198,7 @@ class MetricRow(Horizontal):
         spark = self.query_one(Sparkline)
         spark.data = [value for _, value in points]
         spark.display = bool(points)  # an empty sparkline still draws a baseline: that would look like data
+        self.set_class(not points, "empty")
         latest = self.query_one(".metric-latest", Label)
         if not points:
             why = "" if configured else f" ({self.metric.needs} not in the profile)"
