@@ -87,7 +87,9 @@ class ChecklistScreen(StateSync, Screen):
 
     def on_mount(self) -> None:
         self.update_progress()
-        self.query_one("#tree", ChecklistTree).focus()
+        tree = self.query_one("#tree", ChecklistTree)
+        tree.focus()
+        self.call_after_refresh(self.select_first_item)  # after layout: no scroll jump
         self.set_interval(DISK_POLL_SECONDS, self.poll_disk)
         self.update_sweep_label()
         interval = float(self.session.profile.get("refresh_interval") or 0)
@@ -151,6 +153,13 @@ class ChecklistScreen(StateSync, Screen):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DELAY_SECONDS, self.show_selected)
+
+    def select_first_item(self) -> None:
+        """Open on the first item, so the detail pane shows something real (unless a jump won)."""
+        tree = self.query_one("#tree", ChecklistTree)
+        first = next(self.session.checklist.items(), None)
+        if first is not None and tree.cursor_node is None:
+            tree.select_item(first.id)
 
     def select_item(self, item_id: str) -> None:
         tree = self.query_one("#tree", ChecklistTree)

@@ -24,6 +24,16 @@ def label_of(screen: ChecklistScreen, item_id: str) -> str:
     return str(screen.query_one(ChecklistTree).item_nodes[item_id].label)
 
 
+async def test_opens_on_the_first_item_with_its_detail(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        tree = screen.query_one(ChecklistTree)
+        assert await settle(pilot, lambda: tree.current_item_id() == "security.auth.jwt-secret")
+        assert tree.scroll_offset.y == 0  # the section and subsection rows above it stay in view
+        detail = screen.query_one(ItemDetail)
+        assert await settle(pilot, lambda: "security.auth.jwt-secret" in detail.plain_text)
+
+
 async def test_tick_updates_tree_progress_and_file(app, state_path):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await select(pilot, ITEM)
