@@ -132,7 +132,8 @@ class ChecklistTree(Tree[NodeData]):
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
         kind, node_id = event.node.data or ("", "")
-        if kind == "section" and node_id not in self._filled:
+        # The event may come from a node a later rebuild (a filter change) has already replaced.
+        if kind == "section" and self.section_nodes.get(node_id) is event.node:
             self.fill(node_id)
 
     # -- updating -----------------------------------------------------------------------

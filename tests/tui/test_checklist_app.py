@@ -106,6 +106,20 @@ async def test_text_and_status_filters(app, state_path):
         assert "filter: failing" in str(screen.query_one("#overall-label").render())
 
 
+async def test_rebuilds_faster_than_the_tree_handles_its_events_never_crash(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        tree = pilot.app.screen.query_one(ChecklistTree)
+        # A sweep under a status filter rebuilds on every result burst; the expand events of one
+        # rebuild's sections arrive after the next rebuild has hidden them.
+        tree.set_filters(status="open")
+        tree.set_filters(status="failing")
+        await pilot.pause(0.3)
+        assert pilot.app.is_running and tree.item_nodes == {}
+        tree.set_filters(status="all")
+        await pilot.pause()
+        assert len(tree.item_nodes) == 127  # 121 items and the 6 key-metric children
+
+
 async def test_palette_jumps_to_an_item_by_fuzzy_text(app):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
