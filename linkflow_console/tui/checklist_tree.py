@@ -97,8 +97,13 @@ class ChecklistTree(Tree[NodeData]):
         self.section_nodes.clear()
         self._filled.clear()
         self._populate()
-        if current:
-            self.select_item(current)
+        if current and self.select_item(current):
+            return
+        # The selected item is filtered out: move to the first one shown, so the detail pane
+        # never describes an item the tree no longer lists.
+        first = next(iter(self.item_nodes), None)
+        if first is None or not self.select_item(first):
+            self.post_message(ItemHighlighted(None))
 
     def _populate(self) -> None:
         filtering = bool(self.text_filter) or self.status_filter != "all"

@@ -100,9 +100,11 @@ async def test_text_and_status_filters(app, state_path):
         await pilot.press("f")  # done
         await pilot.pause()
         assert set(tree.item_nodes) == {"security.network.cors"}
+        assert tree.current_item_id() == "security.network.cors"  # the cursor follows the filter
         await pilot.press("f", "f")  # waived, failing: nothing
         await pilot.pause()
         assert tree.item_nodes == {}
+        assert await settle(pilot, lambda: "Select an item" in screen.query_one(ItemDetail).plain_text)
         assert "filter: failing" in str(screen.query_one("#overall-label").render())
 
 
