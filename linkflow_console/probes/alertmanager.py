@@ -23,13 +23,49 @@ async def alertmanager_json(ctx: ProbeContext, path: str, params: dict[str, str]
     return await request_json(ctx, str(ctx.setting("alertmanager.url")), path, params)
 
 
-def _routed_receivers(route: dict[str, Any], inherited: str | None = None) -> Iterator[str]:
-    """Every receiver the routing tree can send to (a child route inherits its parent's)."""
+def _catches_everything(route: dict[str, Any]) -> bool:
+    """A route without matchers (or only `=~".*"` ones) matches every alert that reaches it."""
+    matchers = [str(m).replace(" ", "") for m in route.get("matchers") or []]
+    match_re = {str(v) for v in (route.get("match_re") or {}).values()}
+    return (
+        not route.get("match")
+        and all(m.endswith(('=~".*"', "=~'.*'", "=~.*")) for m in matchers)
+        and match_re <= {".*"}
+    )
+
+
+def _route_tree(
+    route: dict[str, Any], inherited: str | None = None, *, root: bool = True
+) -> tuple[set[str], dict[str, str]]:
+    """(receivers an alert can reach, named-but-unreachable receivers -> why), as Alertmanager
+    routes: children are tried in order, the first match wins unless it has `continue: true`,
+    and a node's own receiver only gets alerts that no child matched."""
     receiver = route.get("receiver") or inherited
-    if receiver:
-        yield receiver
+    reached: set[str] = set()
+    shadowed: dict[str, str] = {}
+    catch_all: str | None = None  # receiver of the first child that takes every alert
     for child in route.get("routes") or []:
-        yield from _routed_receivers(child, receiver)
+        child_reached, child_shadowed = _route_tree(child, receiver, root=False)
+        if catch_all is not None:  # an earlier sibling took everything and did not continue
+            for name in child_reached | set(child_shadowed):
+                shadowed.setdefault(name, f"an earlier catch-all route (to {catch_all}, no continue) takes every alert")
+            continue
+        reached |= child_reached
+        for name, why in child_shadowed.items():
+            shadowed.setdefault(name, why)
+        if _catches_everything(child) and not child.get("continue"):
+            catch_all = child.get("receiver") or receiver or "?"
+    first_catch_all = next((c for c in route.get("routes") or [] if _catches_everything(c)), None)
+    if receiver:
+        if first_catch_all is None:
+            reached.add(receiver)
+        else:
+            where = "the root route" if root else "its route"
+            target = first_catch_all.get("receiver") or receiver
+            shadowed.setdefault(receiver, f"{where}'s child route without matchers (to {target}) takes every alert first")
+    for name in reached:
+        shadowed.pop(name, None)
+    return reached, shadowed
 
 
 def _integrations(receiver: dict[str, Any]) -> list[str]:
@@ -49,7 +85,7 @@ async def paging_receiver(ctx: ProbeContext) -> Outcome:
     except yaml.YAMLError as exc:
         raise ProbeError(f"Alertmanager's configuration does not parse as YAML: {exc}") from None
     receivers = {r.get("name", "?"): r for r in config.get("receivers") or []}
-    routed = set(_routed_receivers(config.get("route") or {}))
+    routed, shadowed = _route_tree(config.get("route") or {})
     evidence = []
     paging_routed: list[str] = []
     paging_unrouted: list[str] = []
@@ -59,7 +95,8 @@ async def paging_receiver(ctx: ProbeContext) -> Outcome:
         reached = name in routed
         if pages:
             (paging_routed if reached else paging_unrouted).append(name)
-        where = "reached by a route" if reached else "no route sends to it"
+        where = "reached by a route" if reached else (
+            f"never reached: {shadowed[name]}" if name in shadowed else "no route sends to it")
         evidence.append(Evidence(
             f"receiver {name}", "pagerduty or opsgenie, routed",
             f"{', '.join(kinds) or 'no integrations'}; {where}", pages and reached,
@@ -68,7 +105,11 @@ async def paging_receiver(ctx: ProbeContext) -> Outcome:
     if paging_routed:
         return outcome(Status.PASS, f"paging receiver {', '.join(paging_routed)} is routed", evidence, raw)
     if paging_unrouted:
-        summary = f"paging receiver {', '.join(paging_unrouted)} exists but no route sends to it"
+        blocked = [f"{name} ({shadowed[name]})" for name in paging_unrouted if name in shadowed]
+        if blocked:
+            summary = f"paging receiver {', '.join(paging_unrouted)} is never reached: {'; '.join(blocked)}"
+        else:
+            summary = f"paging receiver {', '.join(paging_unrouted)} exists but no route sends to it"
         return outcome(Status.FAIL, summary, evidence, raw)
     existing = "; ".join(f"{n}: {', '.join(_integrations(r)) or 'nothing'}" for n, r in receivers.items())
     return outcome(Status.FAIL, f"no PagerDuty or Opsgenie receiver (have {existing or 'no receivers'})", evidence, raw)

@@ -359,7 +359,10 @@ _KEYWORDS = {
 }
 _LABEL_LISTS = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
 _IDENTIFIER = re.compile(r"(?<![\w:.])([a-zA-Z_:][\w:]*)(?![\w:]|\s*\()")
-_NAME_MATCHER = re.compile(r'__name__\s*=\s*"([^"]+)"')
+_NAME_MATCHER = re.compile(r"""__name__\s*=\s*(?:"([^"]+)"|'([^']+)')""")
+_NAME_REGEX = re.compile(r"""__name__\s*=~\s*(?:"([^"]+)"|'([^']+)')""")
+# Series Prometheus writes itself for pending/firing alerts: they exist whenever an alert does.
+SYNTHETIC_SERIES = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
 
 
 def _without_absent(text: str) -> str:
@@ -378,10 +381,54 @@ def series_names(expression: str) -> set[str]:
     """Metric names a PromQL expression selects: identifiers that are not functions, keywords
     or label names, plus {__name__="..."} matchers."""
     text = _without_absent(expression)
-    names = set(_NAME_MATCHER.findall(text))
+    names = {a or b for a, b in _NAME_MATCHER.findall(text)}
     text = _LABEL_LISTS.sub(" ", strip_literals(text))
     names.update(n for n in _IDENTIFIER.findall(text) if n.lower() not in _KEYWORDS)
     return names
+
+
+def name_patterns(expression: str) -> set[str]:
+    """The regexes of {__name__=~"..."} matchers (outside absent(...))."""
+    return {a or b for a, b in _NAME_REGEX.findall(_without_absent(expression))}
+
+
+async def recording_rules(ctx: ProbeContext) -> dict[str, str]:
+    """Series name -> expression of every recording rule."""
+    data = await prometheus_data(ctx, "/api/v1/rules", {"type": "record"})
+    return {
+        rule["name"]: rule.get("query", "")
+        for group in data.get("groups", [])
+        for rule in group.get("rules", [])
+        if rule.get("type") == "recording" and rule.get("name")
+    }
+
+
+def missing_series(expression: str, existing: set[str], recorded: dict[str, str], seen: frozenset[str] = frozenset()) -> list[str]:
+    """What in `expression` selects series that do not exist (so a rule on it can never fire).
+
+    A recording rule's output counts as existing when it is stored, or when its own inputs exist
+    (it may not have been evaluated yet); ALERTS/ALERTS_FOR_STATE are Prometheus's own."""
+    missing = []
+    for name in sorted(series_names(expression)):
+        if name in existing or name in SYNTHETIC_SERIES:
+            continue
+        if name in recorded and name not in seen:
+            inputs = missing_series(recorded[name], existing, recorded, seen | {name})
+            if not inputs:
+                continue
+            missing.append(f"{name} (recorded from missing {', '.join(inputs)})")
+            continue
+        missing.append(name)
+    for pattern in sorted(name_patterns(expression)):
+        try:
+            regex = re.compile(pattern)
+        except re.error:
+            missing.append(f'{{__name__=~"{pattern}"}} (invalid regex)')
+            continue
+        known = existing | SYNTHETIC_SERIES | set(recorded)
+        if not any(regex.fullmatch(name) for name in known):
+            missing.append(f'{{__name__=~"{pattern}"}}')
+    return missing
 
 
 @probe("prometheus.rules-series")
@@ -390,16 +437,17 @@ async def rules_series(ctx: ProbeContext) -> Outcome:
     if not rules:
         return outcome(Status.FAIL, "no alerting rules are loaded", [Evidence("alerting rules", ">= 1", "0", False)])
     existing = await metric_names(ctx)
+    recorded = await recording_rules(ctx)
     evidence: list[Evidence] = []
     broken: list[str] = []
     for rule in rules:
-        wanted = series_names(rule.expression)
-        missing = sorted(wanted - existing)
+        wanted = series_names(rule.expression) | {f'{{__name__=~"{p}"}}' for p in name_patterns(rule.expression)}
+        missing = missing_series(rule.expression, existing, recorded)
         if missing:
             broken.append(f"{rule.name} ({', '.join(missing)})")
         actual = f"missing: {', '.join(missing)}" if missing else ", ".join(sorted(wanted)) or "no series (constant)"
         evidence.append(Evidence(rule.name, "every series exists", actual, not missing))
-    raw = {"series names in Prometheus": len(existing), "alerting rules": len(rules)}
+    raw = {"series names in Prometheus": len(existing), "alerting rules": len(rules), "recording rules": len(recorded)}
     if broken:
         return outcome(Status.FAIL, "rules on missing series can never fire: " + "; ".join(broken), evidence, raw)
     return outcome(Status.PASS, f"all {len(rules)} alerting rules name existing series", evidence, raw)

@@ -191,13 +191,23 @@ async def password_required(ctx: ProbeContext) -> Outcome:
                 anonymous_reply = "PONG"
             except exceptions.AuthenticationError as exc:  # redis-py raises it for NOAUTH
                 anonymous_reply = f"refused: {exc}"
+            except exceptions.NoPermissionError as exc:  # ACL: default user on, nopass, PING denied
+                anonymous_reply = f"NOPERM: {exc}"
     finally:
         await anonymous.aclose()
     refused = anonymous_reply != "PONG"
-    evidence = [Evidence("PING without a password", "refused (NOAUTH)", anonymous_reply, refused)]
+    acl_only = anonymous_reply.startswith("NOPERM")
+    evidence = [Evidence("PING without a password", "refused (NOAUTH)", anonymous_reply, refused and not acl_only)]
     raw = {"unauthenticated_reply": anonymous_reply}
     if not refused:
         return outcome(Status.FAIL, f"Redis answers without a password at {target.address}", evidence, raw)
+    if acl_only:
+        return outcome(
+            Status.WARN,
+            f"no password asked at {target.address}: the ACL default user is on with nopass, only its command "
+            "permissions refused PING (turn it off: `user default off`)",
+            evidence, raw,
+        )
     if ctx.setting("redis.password") is None:
         evidence.append(Evidence("PING with redis.password", "PONG", "not checked: redis.password not set"))
         return outcome(Status.PASS, "unauthenticated commands refused", evidence, raw)
@@ -458,6 +468,10 @@ async def rdb_snapshot(ctx: ProbeContext) -> Outcome:
         return outcome(Status.FAIL, f"the last RDB snapshot failed ({bgsave_status})", evidence, raw, values)
     if schedule == "" and not aof_on:
         return outcome(Status.FAIL, "no persistence: no save schedule and AOF off", evidence, raw, values)
+    if schedule is None and not aof_on and _int(info, "rdb_saves") == 0:
+        # Managed Redis (ElastiCache, ...) disables CONFIG, and INFO does not show the schedule.
+        return outcome(Status.ERROR, "could not tell whether Redis persists anything: CONFIG GET save refused, "
+                       "AOF off, and no RDB snapshot since the server started", evidence, raw, values)
     warnings = []
     if schedule == "":
         warnings.append("no RDB save schedule (AOF only)")

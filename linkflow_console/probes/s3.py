@@ -221,6 +221,10 @@ async def _anonymous_read(ctx: ProbeContext, bucket: str, key: str | None) -> tu
         code, status = _error_code(exc)
         if code in DENIED_ERRORS or status == 403:
             return False, f"refused: {code} (HTTP {status})"
+        if code == "InvalidRange" or status == 416:
+            # S3 authorises before it checks the range: an empty object (a "folder" marker) is
+            # unsatisfiable for bytes=0-0 only once anonymous reads are allowed.
+            return True, f"allowed: {code} (HTTP {status}, the object is empty)"
         raise ProbeError(f"anonymous request answered {code} (HTTP {status}): could not tell whether it is public") from None
     except Exception as exc:
         raise (_transport_error(exc, ctx) or exc) from None

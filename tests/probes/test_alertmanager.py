@@ -11,6 +11,9 @@ from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
 from tests.servers.alertmanager import (  # noqa: F401
+    PAGERDUTY_AFTER_CONTINUE,
+    PAGERDUTY_DEFAULT_SHADOWED,
+    PAGERDUTY_SHADOWED,
     PAGERDUTY_UNROUTED,
     WEBHOOK_ONLY,
     AlertmanagerFactory,
@@ -57,6 +60,27 @@ async def test_unrouted_pagerduty_receiver_fails(alertmanager_factory: Alertmana
     assert result.status == Status.FAIL
     assert "oncall exists but no route sends to it" in result.summary
 
+
+
+async def test_pagerduty_route_after_a_catch_all_sibling_fails(alertmanager_factory: AlertmanagerFactory, tmp_path: Path) -> None:
+    result = await run("alertmanager.paging-receiver", alertmanager_factory(PAGERDUTY_SHADOWED).url, tmp_path)
+    assert result.status == Status.FAIL, result.summary
+    assert "oncall is never reached" in result.summary and "catch-all route (to team-webhook" in result.summary
+    assert result.raw["routed receivers"] == "team-webhook"
+
+
+async def test_pagerduty_default_behind_a_catch_all_child_fails(alertmanager_factory: AlertmanagerFactory, tmp_path: Path) -> None:
+    result = await run("alertmanager.paging-receiver", alertmanager_factory(PAGERDUTY_DEFAULT_SHADOWED).url, tmp_path)
+    assert result.status == Status.FAIL, result.summary
+    assert "oncall is never reached" in result.summary
+
+
+async def test_pagerduty_route_after_a_continuing_catch_all_passes(
+    alertmanager_factory: AlertmanagerFactory, tmp_path: Path
+) -> None:
+    result = await run("alertmanager.paging-receiver", alertmanager_factory(PAGERDUTY_AFTER_CONTINUE).url, tmp_path)
+    assert result.status == Status.PASS, result.summary
+    assert result.raw["routed receivers"] == "oncall, team-webhook"
 
 # --- end to end -----------------------------------------------------------------------------
 

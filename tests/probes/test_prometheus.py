@@ -20,6 +20,7 @@ from tests.servers.prometheus import (  # noqa: F401
     prometheus_empty,
     prometheus_factory,
     prometheus_good,
+    prometheus_meta,
 )
 from tests.servers.web import refused_port, silent_port  # noqa: F401
 
@@ -148,6 +149,17 @@ async def test_rule_on_missing_series_fails_naming_rule_and_series(prometheus_ba
     assert "HighLatency (http_request_duration_seconds_bucket)" in result.summary
     assert "WorkerQueueBacklog (asynq_queue_size)" in result.summary
     assert "HighErrorRate" not in result.summary
+
+
+async def test_rules_series_reads_recording_rules_alerts_and_name_regexes(prometheus_meta: Prometheus, tmp_path: Path) -> None:
+    result = await run("prometheus.rules-series", prometheus_meta.url, tmp_path)
+    assert result.status == Status.FAIL, result.summary
+    # A recorded series whose inputs exist, ALERTS, and a __name__ regex that matches: all can fire.
+    for rule in ("ErrorRatioRecorded", "TooManyAlerts", "RequestSeriesVanished"):
+        assert rule not in result.summary
+        assert not evidence(result, rule).startswith("missing"), evidence(result, rule)
+    assert evidence(result, "RecordedFromNothing") == "missing: job:nobody:rate5m (recorded from missing nobody_exports_this_total)"
+    assert evidence(result, "NameRegexNobody") == 'missing: {__name__=~"nobody_exports_.*"}'
 
 
 async def test_rules_series_without_rules_fails(prometheus_empty: Prometheus, tmp_path: Path) -> None:

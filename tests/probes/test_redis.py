@@ -184,6 +184,24 @@ async def test_auth_passes_when_password_required_and_probe_password_works(harde
     assert PASSWORD not in repr(result.to_dict())
 
 
+async def test_auth_acl_default_user_nopass_but_restricted_warns(redis_factory, tmp_path, monkeypatch):  # noqa: F811
+    server = redis_factory("--user", "default", "on", "nopass", "-@all",
+                           "--user", "probe", "on", f">{PASSWORD}", "~*", "+@all")
+    extra = with_password(monkeypatch) + 'username = "probe"\n'
+    result = await check("redis.auth", tmp_path, server.url(), extra)
+    assert result.status is Status.WARN, result.summary
+    assert "default user is on with nopass" in result.summary
+    assert evidence(result, "PING without a password").startswith("NOPERM")
+
+
+async def test_auth_acl_default_user_off_passes(redis_factory, tmp_path, monkeypatch):  # noqa: F811
+    server = redis_factory("--user", "default", "off", "--user", "probe", "on", f">{PASSWORD}", "~*", "+@all")
+    extra = with_password(monkeypatch) + 'username = "probe"\n'
+    result = await check("redis.auth", tmp_path, server.url(), extra)
+    assert result.status is Status.PASS, result.summary
+    assert evidence(result, "PING without a password") == "refused: Authentication required."
+
+
 async def test_auth_wrong_probe_password_is_error(hardened, tmp_path, monkeypatch):
     result = await check("redis.auth", tmp_path, hardened.url(), with_password(monkeypatch, "wrong-password"))
     assert result.status is Status.ERROR
@@ -329,6 +347,23 @@ async def test_rdb_snapshot_warns_when_only_aof(redis_factory, tmp_path):  # noq
     result = await check("redis.rdb-snapshot", tmp_path, server.url())
     assert result.status is Status.WARN
     assert "AOF only" in result.summary
+
+
+async def test_rdb_snapshot_with_config_disabled_and_no_aof_is_error_not_pass(redis_factory, tmp_path):  # noqa: F811
+    # Managed Redis (ElastiCache) refuses CONFIG; INFO cannot show whether anything is scheduled.
+    server = redis_factory("--rename-command", "CONFIG", '""')
+    result = await check("redis.rdb-snapshot", tmp_path, server.url())
+    assert result.status is Status.ERROR, result.summary
+    assert "CONFIG GET save refused" in result.summary
+    assert evidence(result, "save schedule") == "unknown (CONFIG refused)"
+
+
+async def test_config_disabled_still_judged_from_info(redis_factory, tmp_path):  # noqa: F811
+    server = redis_factory("--rename-command", "CONFIG", '""', "--appendonly", "yes",
+                           "--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru")
+    assert (await check("redis.aof", tmp_path, server.url())).status is Status.PASS
+    memory = await check("redis.memory-policy", tmp_path, server.url())
+    assert memory.status is Status.FAIL and "volatile-lru" in memory.summary
 
 
 # --- redis.queues -------------------------------------------------------------------------

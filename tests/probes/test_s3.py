@@ -292,6 +292,25 @@ async def test_backup_age_passes_for_fresh_backup(s3_server: S3Server, backup_bu
     assert 0 <= result.values["backup_age_hours"] < 1
 
 
+async def test_backup_age_pages_past_the_first_1000_objects(s3_server: S3Server, tmp_path: Path) -> None:
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    bucket = s3_server.new_bucket("manybackups")
+    client = s3_server.client()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: client.put_object(Bucket=bucket, Key=f"{BACKUP_PREFIX}a-{i:04d}.sql.gz", Body=b"d"),
+                      range(1000)))
+    time.sleep(1.1)  # LastModified has one-second resolution: make the newest one unambiguous
+    newest = f"{BACKUP_PREFIX}z-newest.sql.gz"  # sorts last: on the second page of the listing
+    client.put_object(Bucket=bucket, Key=newest, Body=b"d")
+
+    result = await run("s3.backup-age", tmp_path, s3_server.endpoint_url, backup_bucket=bucket)
+
+    assert result.status is Status.PASS, result.summary
+    assert evidence(result, "newest backup") == newest
+
+
 async def test_backup_age_fails_for_stale_backup(s3_server: S3Server, backup_bucket: str, tmp_path: Path) -> None:
     thirty_hours_later = datetime.now(UTC) + timedelta(hours=30)
 
@@ -408,3 +427,16 @@ def test_module_import_does_not_load_boto3() -> None:
     code = "import sys, linkflow_console.probes.s3; print('boto3' in sys.modules)"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "False"
+
+
+async def test_bucket_policy_fails_when_a_public_first_object_is_empty(s3_server: S3Server, tmp_path: Path) -> None:
+    # A zero-byte "folder marker" listed first: a ranged GET of it is unsatisfiable (416) once
+    # the read is authorised, which proves it public just as a 200 does.
+    bucket = bucket_with_object(s3_server, "emptymarker", app_write_policy)
+    s3_server.client().put_object(Bucket=bucket, Key="0-folder/", Body=b"", ACL="public-read")
+
+    result = await run("s3.bucket-policy", tmp_path, s3_server.endpoint_url, bucket=bucket)
+
+    assert result.status is Status.FAIL, result.summary
+    assert "publicly readable" in result.summary
+    assert evidence(result, "anonymous GET 0-folder/").startswith("allowed")

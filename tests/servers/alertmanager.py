@@ -37,6 +37,20 @@ PAGERDUTY_ROUTED = _config(
 # A PagerDuty receiver that exists but that no route ever sends to.
 PAGERDUTY_UNROUTED = _config({"receiver": "team-webhook"}, TEAM_WEBHOOK, ONCALL)
 WEBHOOK_ONLY = _config({"receiver": "team-webhook"}, TEAM_WEBHOOK)
+# A route to PagerDuty that sits after a catch-all sibling (no matchers, no `continue`): dead.
+PAGERDUTY_SHADOWED = _config(
+    {"receiver": "team-webhook",
+     "routes": [{"receiver": "team-webhook"}, {"receiver": "oncall", "matchers": ['severity="critical"']}]},
+    TEAM_WEBHOOK, ONCALL,
+)
+# PagerDuty as the root's default, but a child without matchers takes every alert first.
+PAGERDUTY_DEFAULT_SHADOWED = _config({"receiver": "oncall", "routes": [{"receiver": "team-webhook"}]}, ONCALL, TEAM_WEBHOOK)
+# The same catch-all with `continue: true`: the PagerDuty route after it is reached.
+PAGERDUTY_AFTER_CONTINUE = _config(
+    {"receiver": "team-webhook",
+     "routes": [{"receiver": "team-webhook", "continue": True}, {"receiver": "oncall", "matchers": ['severity="critical"']}]},
+    TEAM_WEBHOOK, ONCALL,
+)
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,29 @@ groups:
         expr: asynq_queue_size > 5000
 """
 
+# Recording rules, Prometheus's own ALERTS series and __name__ regexes: what rules-series must read
+# right. No request fails, so the recorded error ratio has no sample yet (its inputs exist) and
+# nothing fires (ALERTS has no series either).
+META_RULES = """
+groups:
+  - name: meta
+    rules:
+      - record: job:linkflow_http_errors:ratio5m
+        expr: sum(rate(linkflow_http_requests_total{status=~"5.."}[5m])) / sum(rate(linkflow_http_requests_total[5m]))
+      - record: job:nobody:rate5m
+        expr: sum(rate(nobody_exports_this_total[5m]))
+      - alert: ErrorRatioRecorded
+        expr: job:linkflow_http_errors:ratio5m > 0.01
+      - alert: TooManyAlerts
+        expr: count(ALERTS{alertstate="firing"}) > 20
+      - alert: RequestSeriesVanished
+        expr: count({__name__=~"linkflow_http_.*"}) < 1
+      - alert: RecordedFromNothing
+        expr: job:nobody:rate5m > 1
+      - alert: NameRegexNobody
+        expr: '{__name__=~"nobody_exports_.*"} > 0'
+"""
+
 # bcrypt of "s3cret": Prometheus's web config wants a hash, never the password.
 BASIC_AUTH_WEB_CONFIG = """
 basic_auth_users:
@@ -255,6 +278,15 @@ def prometheus_bad(prometheus_factory: Callable[..., Prometheus]) -> Prometheus:
         rules=BAD_RULES, more_targets={"linkflow-worker": f"127.0.0.1:{free_port()}"},
     )
     wait_until(lambda: "HighErrorRate" in server.firing() and server.value(P95) is not None, "bad: firing")
+    return server
+
+
+@pytest.fixture(scope="module")
+def prometheus_meta(prometheus_factory: Callable[..., Prometheus]) -> Prometheus:
+    server = _with_exporter(prometheus_factory, "meta", linkflow_metrics(requests=20, errors=0, seconds=0.04, complete=False),
+                            rules=META_RULES)
+    # targets_scraped() is true before service discovery lists the target: wait for its samples.
+    wait_until(lambda: server.value("linkflow_http_requests_total") is not None and server.rules_evaluated(), "meta: scraped")
     return server
 
 
