@@ -35,7 +35,11 @@ def document_for(runbooks: RunbookLibrary, item: Item | None, view: ItemView | N
     return re.sub(r"\s*\{#[^}]+\}\s*$", "", text, flags=re.MULTILINE), section.title
 
 
+NARROW_WIDTH = 110  # below this the contents start hidden: the text needs the room
+
+
 class RunbookScreen(Screen):
+    CSS_PATH = "runbook.tcss"
     BINDINGS = [
         Binding("escape,q,o", "app.pop_screen", "Back"),
         Binding("t", "toggle_toc", "Contents"),
@@ -49,7 +53,8 @@ class RunbookScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield MarkdownViewer(self.markdown_text, show_table_of_contents=True, open_links=False, id="runbook-viewer")
+        wide = self.app.size.width >= NARROW_WIDTH
+        yield MarkdownViewer(self.markdown_text, show_table_of_contents=wide, open_links=False, id="runbook-viewer")
         yield Footer()
 
     def on_mount(self) -> None:

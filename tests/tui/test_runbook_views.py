@@ -56,6 +56,22 @@ async def test_full_screen_runbook_opens_at_the_item_with_contents(app):
         assert await settle(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))
 
 
+async def test_full_screen_runbook_at_80x24_gives_the_text_the_width(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        pilot.app.screen.select_item("security.network.cors")
+        await pilot.pause(0.2)
+        await pilot.press("o")
+        assert await settle(pilot, lambda: isinstance(pilot.app.screen, RunbookScreen))
+        viewer = pilot.app.screen.query_one(MarkdownViewer)
+        assert not viewer.show_table_of_contents  # narrow: contents start hidden
+        assert await settle(pilot, lambda: viewer.document.size.width >= 70)
+        await pilot.press("t")
+        await pilot.pause()
+        assert viewer.show_table_of_contents
+        assert viewer.table_of_contents.size.width <= 36  # at most 45 % of the width
+        assert viewer.document.size.width >= 36
+
+
 async def test_failing_probe_evidence_comes_before_the_fix(state_path):
     StateStore(state_path, "production", "test").record_results([
         ProbeResult("redis.memory-policy", Status.FAIL, "maxmemory-policy allkeys-lru evicts Asynq jobs",
