@@ -109,22 +109,24 @@ class RunbookLibrary:
         return out
 
     def search(self, query: str, limit: int = 50) -> list[tuple[RunbookSection, str]]:
-        """Sections whose text contains every word of the query, with the first matching line."""
+        """Sections whose text contains every word of the query, with the first matching line;
+        sections whose title names the words first, then those that mention them most."""
         words = [w.lower() for w in query.split() if w]
-        hits: list[tuple[RunbookSection, str]] = []
         if not words:
-            return hits
+            return []
+        ranked: list[tuple[tuple[bool, int, int], RunbookSection, str]] = []
         for runbook in self.files():
             for section in runbook.sections.values():
-                haystack = (section.title + "\n" + section.body).lower()
-                if all(w in haystack for w in words):
-                    line = next(
-                        (l.strip() for l in section.body.splitlines() if words[0] in l.lower()), section.title
-                    )
-                    hits.append((section, line[:120]))
-                    if len(hits) >= limit:
-                        return hits
-        return hits
+                title, body = section.title.lower(), section.body.lower()
+                haystack = title + "\n" + body
+                if not all(w in haystack for w in words):
+                    continue
+                line = next((l.strip() for l in section.body.splitlines() if words[0] in l.lower()), section.title)
+                mentions = sum(haystack.count(w) for w in words)
+                rank = (not all(w in title for w in words), -mentions, len(ranked))
+                ranked.append((rank, section, line[:120]))
+        ranked.sort(key=lambda hit: hit[0])
+        return [(section, line) for _, section, line in ranked[:limit]]
 
 
 def evidence_markdown(view: ItemView) -> str:
