@@ -98,3 +98,58 @@ def test_runbook_command_prints_the_section_and_evidence_first(tmp_path):
     assert "Memory limits configured" in out and "allkeys-lru" in out
     assert out.index("allkeys-lru") < out.index("Fix")
     assert run_cli("runbook", "no.such.item").returncode == 2
+
+
+# Names that exist in LinkFlow (see linkflow-reference.md). A runbook command naming anything else reads
+# empty or fails on a real deployment: old Asynq key names, keys without the {queue} hash tag, paths
+# the api does not serve, metric names no binary registers, a TLS 1.0/1.1 test that OpenSSL 3 never sends.
+REGISTERED_METRICS = {
+    "linkflow_http_requests_total", "linkflow_http_request_duration_seconds", "linkflow_workflow_executions_total",
+    "linkflow_workflow_execution_duration_seconds", "linkflow_workflow_executions_in_progress",
+    "linkflow_node_executions_total", "linkflow_webhooks_received_total", "linkflow_webhook_queue_depth",
+    "linkflow_webhook_dlq_depth", "linkflow_queue_tasks_total", "linkflow_queue_tasks_processed_total",
+    "linkflow_queue_depth", "linkflow_db_query_duration_seconds", "linkflow_db_connections_open",
+    "linkflow_rate_limit_hits_total",
+}
+# series the runbooks themselves introduce (a recording rule, a proposed build-info gauge)
+INTRODUCED_METRICS = {"linkflow_active_workers", "linkflow_build_info"}
+METRIC_LIKE = re.compile(r"\blinkflow_[a-z_]+_(?:total|seconds|bucket|sum|count|depth|open|in_progress|info|workers)\b")
+WRONG_NAMES = [
+    (re.compile(r"asynq:queue:"), "old Asynq key name (reads empty); use asynq:{<queue>}:pending"),
+    (re.compile(r"asynq:(?!queues\b|servers\b|workers\b)[A-Za-z][\w-]*:"),
+     "Asynq queue key without the {queue} hash tag; use asynq:{<queue>}:<kind>"),
+    (re.compile(r"asynq:\{[^}\s]*\}:(?!pending\b|active\b|scheduled\b|retry\b|archived\b|t:|\*)[\w-]+"),
+     "unknown Asynq key kind (dead letters are :archived); use :pending/:active/:scheduled/:retry/:archived"),
+    (re.compile(r"/api/v1/metrics"), "/metrics is served at the root, not under /api/v1"),
+    (re.compile(r"(?<!/api/v1)/health(?:z)?\b"), "health endpoints are /api/v1/health, /api/v1/health/live, /api/v1/health/ready"),
+    (re.compile(r"redis-cli\b[^\n|]*\s-a\s"), "password on the redis-cli command line; use REDISCLI_AUTH"),
+    (re.compile(r"(?<!linkflow-)\bdeploy/(?:api|worker|scheduler)\b"),
+     "deployments are linkflow-api, linkflow-worker, linkflow-scheduler in the base manifests"),
+]
+
+
+def _runbook_lines():
+    for runbook in LIBRARY.files():
+        for number, line in enumerate(runbook.text.splitlines(), 1):
+            yield f"{runbook.path.name}:{number}", line
+
+
+def test_commands_use_names_that_exist_in_linkflow():
+    found = [f"{where}: {why}: {pattern.search(line).group(0)!r}"
+             for where, line in _runbook_lines() for pattern, why in WRONG_NAMES if pattern.search(line)]
+    assert not found, "\n".join(found)
+
+
+def test_metric_names_are_registered_or_introduced():
+    known = REGISTERED_METRICS | INTRODUCED_METRICS
+    unknown = [f"{where}: {name}" for where, line in _runbook_lines() for name in METRIC_LIKE.findall(line)
+               if name not in known and re.sub(r"_(bucket|sum|count)$", "", name) not in known]
+    assert not unknown, "metric names LinkFlow does not register:\n" + "\n".join(unknown)
+
+
+def test_legacy_tls_tests_lower_the_openssl_security_level():
+    # OpenSSL 3 refuses to send TLS 1.0/1.1 at the default level: without @SECLEVEL=0 the test
+    # prints "no protocols available" and looks exactly like a server that refuses them.
+    legacy = re.compile(r"s_client\b.*\s-(?:tls1|tls1_1|\$\w+)\b")
+    weak = [where for where, line in _runbook_lines() if legacy.search(line) and "SECLEVEL=0" not in line]
+    assert not weak, f"openssl s_client -tls1/-tls1_1 without -cipher 'DEFAULT:@SECLEVEL=0': {weak}"
