@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -35,6 +34,28 @@ def document_for(runbooks: RunbookLibrary, item: Item | None, view: ItemView | N
     return re.sub(r"\s*\{#[^}]+\}\s*$", "", text, flags=re.MULTILINE), section.title
 
 
+class RunbookViewer(MarkdownViewer):
+    """A MarkdownViewer that opens at one heading, once the document knows its headings."""
+
+    def __init__(self, markdown: str, target_title: str | None, **kwargs) -> None:
+        super().__init__(markdown, open_links=False, **kwargs)
+        self.target_title = target_title
+        self._jumped = False
+
+    # MarkdownViewer stops this message, so only a subclass sees it.
+    def on_markdown_table_of_contents_updated(self, event: Markdown.TableOfContentsUpdated) -> None:
+        if self._jumped or not self.target_title:
+            return
+        for _level, title, block_id in event.table_of_contents:
+            if title.strip() == self.target_title and block_id:
+                self._jumped = True
+                self.call_after_refresh(self._scroll_to_block, block_id)
+                return
+
+    def _scroll_to_block(self, block_id: str) -> None:
+        self.scroll_to_widget(self.document.query_one(f"#{block_id}"), top=True, animate=False)
+
+
 NARROW_WIDTH = 110  # below this the contents start hidden: the text needs the room
 
 
@@ -49,28 +70,16 @@ class RunbookScreen(Screen):
     def __init__(self, runbooks: RunbookLibrary, item: Item | None, view: ItemView | None) -> None:
         super().__init__()
         self.markdown_text, self.target_title = document_for(runbooks, item, view)
-        self._jumped = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         wide = self.app.size.width >= NARROW_WIDTH
-        yield MarkdownViewer(self.markdown_text, show_table_of_contents=wide, open_links=False, id="runbook-viewer")
+        yield RunbookViewer(self.markdown_text, self.target_title, show_table_of_contents=wide, id="runbook-viewer")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = self.target_title or "runbooks"
         self.query_one(MarkdownViewer).document.focus()
-
-    @on(Markdown.TableOfContentsUpdated)
-    def jump_to_item(self, event: Markdown.TableOfContentsUpdated) -> None:
-        if self._jumped or not self.target_title:
-            return
-        self._jumped = True
-        for _level, title, header_id in event.table_of_contents:
-            if title.strip() == self.target_title and header_id:
-                document = self.query_one(MarkdownViewer).document
-                self.call_after_refresh(lambda: document.query_one(f"#{header_id}").scroll_visible(top=True, animate=False))
-                break
 
     def action_toggle_toc(self) -> None:
         viewer = self.query_one(MarkdownViewer)
