@@ -75,3 +75,10 @@ def test_a_second_start_needs_force(state_args) -> None:
     again = launch("start", "--at", "now", *state_args)
     assert again.returncode == 2 and "--force" in again.stderr
     assert launch("start", "--force", *state_args).returncode == 0
+
+
+def test_checkin_of_a_later_check_in_exits_2_naming_when_it_is_due(state_args) -> None:
+    assert launch("start", *state_args).returncode == 0
+    result = launch("checkin", "post-launch.first-24h.monitor-error-rates@24h", *state_args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "not due yet: it comes due at T+24h" in result.stderr and "fix:" in result.stderr

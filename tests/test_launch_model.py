@@ -203,3 +203,27 @@ def test_only_each_tasks_latest_open_check_in_is_probed(session, schedule) -> No
         "prometheus.error-rate": ["post-launch.first-24h.monitor-error-rates@2h"],
         "prometheus.latency-p95": ["post-launch.first-24h.monitor-performance@2h"],
     }
+
+
+def test_status_lines_name_the_day_when_it_is_not_today(schedule) -> None:
+    """At T+26h "due 09:45" would read as this morning; a week task has one moment: due by."""
+    from linkflow_console.launch.report import checkin_line
+
+    now = T0 + timedelta(hours=26)
+    views = {v.checkin.id: v for v in checkin_views(schedule, LaunchData(T0), now)}
+    assert checkin_line(views["post-launch.first-24h.monitor-error-rates@15m"], now) == (
+        "  ‼ post-launch.first-24h.monitor-error-rates@15m  overdue, due Thu 26 Nov 09:45 UTC")
+    assert checkin_line(views["post-launch.first-24h.monitor-error-rates@24h"], now) == (  # today: the time alone
+        "  ● post-launch.first-24h.monitor-error-rates@24h  due, due 09:30 UTC, overdue at 12:30 UTC")
+    assert checkin_line(views["post-launch.first-week.address-issues@3d"], now) == (
+        "  ○ post-launch.first-week.address-issues@3d  upcoming, due by Sun 29 Nov 09:30 UTC (in 1 d 22 h)")
+    assert checkin_line(views[REVIEW_1D], now) == "  ‼ post-launch.first-week.incident-review@1d  overdue, due by 09:30 UTC"
+
+
+def test_an_unclosed_array_at_the_end_names_the_line_it_opened(session, tmp_path: Path) -> None:
+    path = tmp_path / "launch-schedule.toml"
+    path.write_text('[[checkins]]\nitem = "post-launch.first-24h.user-feedback"\nat = ["4h", "12h"\n\n# the end\n')
+    with pytest.raises(ScheduleError) as caught:
+        load_schedule(path, session.checklist)
+    assert caught.value.where == f"{path}:3"
+    assert "missing ]" in caught.value.fix

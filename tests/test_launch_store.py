@@ -93,3 +93,16 @@ def test_samples_keep_values_and_time_and_skip_unconfigured_probes(session, stat
     assert series(data, METRICS[0]) == [(FROZEN, 0.004)]  # nothing from before T0
     assert series(data, METRICS[2]) == []
     assert data.samples[-1].checkins == (ERRORS_15M,)
+
+
+def test_a_timed_check_in_cannot_be_ticked_off_before_it_is_due(session) -> None:
+    """Marking T+24h done at T+01:05 would silence it (and its probes) when it comes due."""
+    schedule = schedule_for(session.checklist, session.checklist_path)
+    record.start_clock(session.store, "alice", T0)  # now is T+01:05
+    with pytest.raises(UserError, match="not due yet") as caught:
+        record.complete_checkin(session.store, schedule, "post-launch.first-24h.monitor-error-rates@24h", "alice")
+    assert "T+24h (2026-11-27 08:25 UTC)" in caught.value.message and caught.value.fix
+    assert "checkins" not in session.store.load().launch
+    record.complete_checkin(session.store, schedule, ERRORS_1H, "alice")  # due since T+1h: fine
+    record.complete_checkin(session.store, schedule, "post-launch.first-week.update-docs@7d", "alice")  # week tasks may be early
+    assert set(launch_data(session.store.load()).completions) == {ERRORS_1H, "post-launch.first-week.update-docs@7d"}

@@ -297,6 +297,15 @@ def series(data: LaunchData, metric: Metric) -> list[tuple[datetime, float]]:
     return [(s.at, s.values[metric.key]) for s in data.samples if s.at >= data.t0 and metric.key in s.values]
 
 
+def last_failure(data: LaunchData, metric: Metric) -> Sample | None:
+    """The metric's probe run since T0 that gave no value (an error, a timeout), when it is newer
+    than the last value: the live panel says so instead of passing the silence off as calm."""
+    if data.t0 is None:
+        return None
+    runs = [s for s in data.samples if s.at >= data.t0 and s.probe_id == metric.probe_id]
+    return runs[-1] if runs and metric.key not in runs[-1].values else None
+
+
 # -- export -------------------------------------------------------------------------------------
 
 

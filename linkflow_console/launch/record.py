@@ -13,7 +13,8 @@ from tomlkit.toml_document import TOMLDocument
 
 from linkflow_console.errors import UserError, required_text, suggest
 from linkflow_console.launch.model import Decision, LogKind
-from linkflow_console.launch.schedule import Schedule
+from linkflow_console.launch.model import _moment as moment_of
+from linkflow_console.launch.schedule import CheckIn, Schedule
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.state.model import State
 from linkflow_console.state.store import StateStore
@@ -80,9 +81,16 @@ def complete_checkin(store: StateStore, schedule: Schedule, checkin_id: str, by:
         raise unknown_checkin(schedule, checkin_id)
     note = (note or "").strip()
 
+    checkin = schedule.get(checkin_id)
+
     def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-        if _launch(doc).get("t0") is None:
+        raw_t0 = _launch(doc).get("t0")
+        if raw_t0 is None:
             raise UserError("the launch clock has not started", fix="start it first: `linkflow-console launch start [--at TIME]`")
+        t0 = moment_of(raw_t0)
+        if t0 is None:
+            raise UserError("launch.t0 in the state is not a date-time", fix="move it with `launch start --at TIME --force`")
+        refuse_early(checkin, t0, now)
         checkins = _launch(doc).setdefault("checkins", tomlkit.table(is_super_table=True))
         entry = tomlkit.table()
         entry.update({"by": by, "at": now})
@@ -92,6 +100,16 @@ def complete_checkin(store: StateStore, schedule: Schedule, checkin_id: str, by:
         return {"action": "launch-checkin", "checkin": checkin_id, "by": by, "note": note}
 
     return store.mutate(apply)
+
+
+def refuse_early(checkin: CheckIn, t0: datetime, now: datetime) -> None:
+    """A timed check-in is a look at production at that moment: ticking T+24h off at T+2h would
+    silence it (and its probes) when it comes due. First Week tasks may be done early."""
+    if checkin.week or now - t0 >= checkin.opens:
+        return
+    due = t0 + checkin.opens
+    raise UserError(f"check-in {checkin.id!r} is not due yet: it comes due at T+{checkin.label} ({due.astimezone(UTC):%Y-%m-%d %H:%M} UTC)",
+                    fix="mark it done once it is due; record what you saw now with `launch log TEXT`")
 
 
 def unknown_checkin(schedule: Schedule, checkin_id: str) -> UserError:

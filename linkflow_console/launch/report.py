@@ -31,6 +31,25 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def when(moment: datetime, now: datetime) -> str:
+    """HH:MM UTC on the day of `now`, with the date on any other day: at T+26h "21:02" alone
+    would read as tonight."""
+    moment, today = moment.astimezone(UTC), now.astimezone(UTC)
+    return f"{moment:%H:%M} UTC" if moment.date() == today.date() else f"{moment:%a %d %b %H:%M} UTC"
+
+
+def span_until(moment: datetime, now: datetime) -> str:
+    """'in 29 min', 'in 3 h 05 min', 'in 1 d 21 h'."""
+    minutes = max(0, int((moment - now).total_seconds() // 60))
+    if minutes < 60:
+        return f"in {minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"in {hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"in {days} d {hours} h"
+
+
 def clock_line(data: LaunchData, now: datetime) -> str:
     if data.t0 is None:
         return "Launch clock not started: `linkflow-console launch start [--at TIME]`"
@@ -46,13 +65,16 @@ def verdict_lines(verdict: GoNoGo, owners: Mapping[str, str]) -> list[str]:
 
 
 def checkin_line(view: CheckInView, now: datetime) -> str:
-    line = f"  {view.glyph} {view.checkin.id}  {view.phase}, due {hhmm(view.due_at)} UTC"
-    if view.phase is Phase.DUE:
-        line += f", overdue at {hhmm(view.overdue_at)}"
-    elif view.phase is Phase.UPCOMING:
-        line += f" (in {max(0, int((view.due_at - now).total_seconds() // 60))} min)"
+    if view.checkin.week:  # due during its day, overdue after it: one moment to name
+        line = f"  {view.glyph} {view.checkin.id}  {view.phase}, due by {when(view.due_at, now)}"
+    else:
+        line = f"  {view.glyph} {view.checkin.id}  {view.phase}, due {when(view.due_at, now)}"
+        if view.phase is Phase.DUE:
+            line += f", overdue at {when(view.overdue_at, now)}"
+    if view.phase is Phase.UPCOMING:
+        line += f" ({span_until(view.due_at, now)})"
     elif view.done is not None:
-        line += f", done by {view.done.by} at {hhmm(view.done.at)}" + (f": {view.done.note}" if view.done.note else "")
+        line += f", done by {view.done.by} at {when(view.done.at, now)}" + (f": {view.done.note}" if view.done.note else "")
     line += "".join(f"\n      {s.probe_id}: {s.status} {s.summary}" for s in latest_samples(view.samples))
     return line
 

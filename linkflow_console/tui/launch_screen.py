@@ -21,12 +21,15 @@ from linkflow_console.launch.model import (
     Decision,
     LaunchData,
     LogKind,
+    Phase,
     checkin_views,
     go_no_go,
     last_decision,
+    last_failure,
     launch_data,
     series,
 )
+from linkflow_console.launch.report import stamp
 from linkflow_console.launch.probing import configured, probes_due, run_and_record, sample_live
 from linkflow_console.launch.schedule import Schedule, schedule_for
 from linkflow_console.session import Session
@@ -158,6 +161,7 @@ class LaunchScreen(StateSync, Screen):
         profile = self.session.profile
         self.query_one(LivePanel).show(
             {m.key: series(self.data, m) for m in METRICS}, now, {m.key: configured(m.probe_id, profile) for m in METRICS},
+            {m.key: last_failure(self.data, m) for m in METRICS},
         )
 
     def show_detail(self) -> None:
@@ -228,6 +232,11 @@ class LaunchScreen(StateSync, Screen):
         checkin_id = self.selected_checkin()
         if checkin_id is None or self.schedule is None:
             self.notify("Select a check-in first (arrows in First 24 hours or First week).", severity="warning")
+            return
+        view = self.view_of(checkin_id)
+        if view is not None and view.phase is Phase.UPCOMING and not view.checkin.week:
+            self.notify(f"Not due yet: T+{view.checkin.label} comes due at {stamp(view.due_at)}. Log what you see now with n.",
+                        severity="warning", timeout=5)
             return
         store, who, schedule = self.session.store, self.session.operator, self.schedule
 

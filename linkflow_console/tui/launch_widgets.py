@@ -24,12 +24,13 @@ from linkflow_console.launch.model import (
     LogKind,
     Metric,
     Phase,
+    Sample,
     clock_text,
     latest_samples,
     launch_day_items,
     owner_of,
 )
-from linkflow_console.launch.report import hhmm, stamp
+from linkflow_console.launch.report import hhmm, stamp, when
 from linkflow_console.status import ItemView
 from linkflow_console.timefmt import ago
 
@@ -106,7 +107,7 @@ class CheckinGrid(DataTable):
     """First 24 hours as a grid: one row per task, one column per offset; a cell is a check-in."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="cell", zebra_stripes=False, **kwargs)
+        super().__init__(cursor_type="cell", zebra_stripes=False, fixed_columns=1, **kwargs)  # the task stays when scrolled
         self.cells: dict[Coordinate, str] = {}  # cell -> check-in id
         self.shape: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
@@ -174,9 +175,9 @@ class CheckinDetail(Static):
         text = Text.assemble((f"{view.glyph} {item.text if item else view.checkin.item_id} @ T+{view.checkin.label}", PHASE_STYLES[view.phase]),
                              f"  {view.phase}; {due}")
         if view.phase is Phase.DUE and not view.checkin.week:
-            text.append(f", overdue at {hhmm(view.overdue_at)}")
+            text.append(f", overdue at {when(view.overdue_at, now)}")
         if view.done:
-            text.append(f"\ndone by {view.done.by} at {hhmm(view.done.at)} UTC" + (f": {view.done.note}" if view.done.note else ""))
+            text.append(f"\ndone by {view.done.by} at {when(view.done.at, now)}" + (f": {view.done.note}" if view.done.note else ""))
         for sample in latest_samples(view.samples):
             text.append(f"\n{sample.probe_id}: {sample.status} {sample.summary} ({ago(sample.at, now)})")
         if view.checkin.probes and not view.samples:
@@ -194,22 +195,28 @@ class MetricRow(Horizontal):
         yield Sparkline([], summary_function=max, classes="metric-spark")
         yield Label("", classes="metric-latest")
 
-    def show(self, points: Sequence[tuple[datetime, float]], now: datetime, configured: bool) -> None:
+    def show(self, points: Sequence[tuple[datetime, float]], now: datetime, configured: bool, failure: Sample | None = None) -> None:
         spark = self.query_one(Sparkline)
         spark.data = [value for _, value in points]
         spark.display = bool(points)  # an empty sparkline still draws a baseline: that would look like data
         self.set_class(not points, "empty")
         latest = self.query_one(".metric-latest", Label)
         if not points:
-            why = "" if configured else f" ({self.metric.needs} not in the profile)"
-            latest.update(Text(f"no data{why}", "dim"))
+            if failure is not None:  # probed, and it could not tell: say so, never a made-up value
+                latest.update(Text.assemble(("no data", "bold"), f": last try {ago(failure.at, now)}: {failure.status} {failure.summary}"))
+            else:
+                why = "" if configured else f" ({self.metric.needs} not in the profile)"
+                latest.update(Text(f"no data{why}", "dim"))
             self.set_class(False, "over")
             return
         at, value = points[-1]
         over = value > self.metric.limit
         self.set_class(over, "over")
+        # a later run that gave no value replaces the peak: the value shown is not current
+        second = (f"{ago(at, now)}; then ", (f"{failure.status} {ago(failure.at, now)}", "bold yellow")) if failure is not None \
+            else (f"{ago(at, now)}, peak {self.metric.show(max(v for _, v in points))}",)
         latest.update(Text.assemble(("✘ " if over else "✔ ", "bold red" if over else "green"), (self.metric.show(value), "bold"),
-                                    f"\n{ago(at, now)}, peak {self.metric.show(max(v for _, v in points))}"))
+                                    "\n", *second))
 
 
 class LivePanel(Vertical):
@@ -217,9 +224,10 @@ class LivePanel(Vertical):
         for metric in METRICS:
             yield MetricRow(metric)
 
-    def show(self, series: Mapping[str, Sequence[tuple[datetime, float]]], now: datetime, configured: Mapping[str, bool]) -> None:
+    def show(self, series: Mapping[str, Sequence[tuple[datetime, float]]], now: datetime, configured: Mapping[str, bool],
+             failures: Mapping[str, Sample | None] | None = None) -> None:
         for row in self.query(MetricRow):
-            row.show(series[row.metric.key], now, configured[row.metric.key])
+            row.show(series[row.metric.key], now, configured[row.metric.key], (failures or {}).get(row.metric.key))
 
 
 class WarRoomLog(Static):

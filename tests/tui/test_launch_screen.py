@@ -160,3 +160,43 @@ def test_snapshot_day_two_with_overdue_check_ins(snap_compare, state_path: Path)
     session.clock = lambda: T0 + timedelta(hours=26, minutes=30)
     session.store.clock = session.clock
     assert snap_compare(LinkflowConsole(session), terminal_size=WIDE, press=["l"])
+
+
+async def test_an_upcoming_check_in_is_not_offered_as_done(state_path: Path) -> None:
+    session = launched_session(state_path)
+    app = LinkflowConsole(session)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_launch(app, pilot)
+        await pilot.press("end")  # Monitor error rates at T+24h: upcoming at T+01:05
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, LaunchScreen)  # no dialog: a warning instead
+        assert any("Not due yet" in n.message for n in app._notifications)
+    assert "post-launch.first-24h.monitor-error-rates@24h" not in launch_data(session.store.load()).completions
+
+
+async def test_the_task_column_stays_when_the_offsets_scroll(state_path: Path) -> None:
+    app = LinkflowConsole(launched_session(state_path))
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_launch(app, pilot)
+        await pilot.press("end")  # T+24h: the grid scrolls sideways at 80 columns
+        await pilot.pause()
+        grid = screen.query_one("#checkins")
+        assert grid.scroll_x > 0
+        first_row = grid.render_line(1).text  # below the header
+        assert first_row.lstrip().startswith("Monitor error rates") and "T+24h" in grid.render_line(0).text
+
+
+async def test_a_failed_probe_run_shows_as_such_in_the_live_panel(state_path: Path) -> None:
+    """Prometheus down at a check-in: an error sample, and the panel says so, not 'no data' alone."""
+    session = launched_session(state_path)
+    failed = ProbeResult("prometheus.error-rate", Status.ERROR, "cannot connect to 127.0.0.1:9: Connection refused",
+                         started_at=FROZEN - timedelta(minutes=2))
+    record.record_samples(session.store, [failed], {"prometheus.error-rate": ["post-launch.first-24h.monitor-error-rates@1h"]})
+    app = LinkflowConsole(session)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_launch(app, pilot)
+        rows = {row.metric.key: str(row.query_one(".metric-latest").render()) for row in screen.query("MetricRow")}
+        assert "1.20 %" in rows["error_rate"]  # the last value, 10 min old ...
+        assert "then error 2 min ago" in rows["error_rate"]  # ... and the later run that gave none
+        assert "then" not in rows["p95_seconds"]
