@@ -117,9 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception:
+    except Exception as exc:
         log = _log_internal_error()
-        sys.stderr.write(f"linkflow-console: internal error; details written to {log}\n")
+        where = f"details written to {log}" if log else f"{type(exc).__name__} (no crash log could be written)"
+        sys.stderr.write(f"linkflow-console: internal error; {where}\n")
         return EXIT_INTERNAL
 
 
@@ -135,15 +136,15 @@ def crash_log() -> Path:
     return path
 
 
-def _log_internal_error() -> Path:
+def _log_internal_error() -> Path | None:
     import traceback
 
-    path = crash_log()
     try:
+        path = crash_log()
         with path.open("a", encoding="utf-8") as handle:
             handle.write(traceback.format_exc() + "\n")
-    except OSError:
-        pass
+    except Exception:
+        return None
     return path
 
 
@@ -254,12 +255,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     from linkflow_console.checklist import load_checklist_text
     from linkflow_console.checklist.markdown import parse_markdown, slug, to_toml
 
+    from linkflow_console.checklist.loader import ID_PATTERN
+
     source = Path(args.markdown)
     try:
-        text = source.read_text(encoding="utf-8")
+        text = source.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=source,
+            fix="save the markdown as UTF-8 and import it again",
+        ) from None
     except OSError as exc:
-        raise UserError(f"cannot read: {exc.strerror}", path=source) from None
+        raise UserError(f"cannot read: {exc.strerror or exc}", path=source) from None
     output = Path(args.output)
+    if args.checklist_id is not None and not ID_PATTERN.match(args.checklist_id):
+        raise UserError(
+            f"--id {args.checklist_id!r} is not a valid checklist id",
+            fix="use lowercase letters, digits, '-' and '.', e.g. --id team-launch",
+        )
     checklist_id = args.checklist_id or slug(output.stem.split(".")[0], 30)
     toml_text, checked = to_toml(parse_markdown(text, source), checklist_id)
     load_checklist_text(toml_text, output)  # the import must itself load

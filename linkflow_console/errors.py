@@ -73,16 +73,55 @@ def parse_toml(text: str, path: Path | str, error: type[UserError]) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise error(
-            f"not valid TOML: {exc}", path=path, line=toml_error_line(exc), fix="correct the TOML syntax at that line"
-        ) from None
+        line = toml_error_line(exc, text)
+        fix = "correct the TOML syntax at that line"
+        if "end of document" in str(exc):
+            fix = "close the array, table or string opened at that line (a missing ], } or quote)"
+        raise error(f"not valid TOML: {exc}", path=path, line=line, fix=fix) from None
 
 
-def toml_error_line(exc: Exception) -> int | None:
+def toml_error_line(exc: Exception, text: str | None = None) -> int | None:
+    """The line a TOML error names. tomllib names none "at end of document": then, given the
+    text, the line where the construct left open began (else the last line)."""
     import re
 
     match = re.search(r"line (\d+)", str(exc))
-    return int(match.group(1)) if match else None
+    if match:
+        return int(match.group(1))
+    return unclosed_line(text) if text is not None else None
+
+
+def unclosed_line(text: str) -> int:
+    """The line of the outermost [ or { (or quote) never closed; else the last line."""
+    depth, opened_at, quote = 0, None, ""
+    lines = text.splitlines() or [""]
+    for number, line in enumerate(lines, start=1):
+        index = 0
+        while index < len(line):
+            char = line[index]
+            if quote:
+                if char == "\\" and quote == '"':
+                    index += 1
+                elif char == quote:
+                    quote = ""
+            elif char in "\"'":
+                quote = char
+                if depth == 0:
+                    opened_at = number
+            elif char == "#":
+                break
+            elif char in "[{":
+                if depth == 0:
+                    opened_at = number
+                depth += 1
+            elif char in "]}":
+                depth = max(0, depth - 1)
+            index += 1
+        if quote and depth == 0:
+            return number  # a one-line string left open
+        quote = ""
+    return opened_at if depth and opened_at else len(lines)
+
 
 
 def line_of(text: str, needle: str, start_line: int = 1) -> int | None:

@@ -40,6 +40,8 @@ class Session:
 
     @property
     def environment(self) -> str:
+        if self.store.adopt_environment:
+            self.store.state  # noqa: B018 - reading a --state file adopts its environment
         return self.store.environment
 
     def today(self) -> date:
@@ -71,7 +73,9 @@ def open_session(
     loaded_profile = load_profile(profile) if profile else empty_profile()
     env_name = environment or (loaded_profile.name if profile else "default")
     state_path = Path(state) if state else default_state_path(model.id, env_name)
-    store = StateStore(state_path, model.id, env_name, clock=clock)
+    # --state without --env or a profile: the file's own environment is used (no mismatch to refuse)
+    adopt = bool(state) and not environment and not profile
+    store = StateStore(state_path, model.id, env_name, clock=clock, adopt_environment=adopt)
     runbooks_dir = Path(runbooks) if runbooks else (
         Path(loaded_profile.get("runbooks")) if loaded_profile.get("runbooks") else None
     )

@@ -73,3 +73,82 @@ def test_import_of_a_file_without_items_exits_2(tmp_path):
     source.write_text("# Nothing\n\nJust prose.\n")
     result = run_cli("import", str(source), "-o", str(tmp_path / "x.toml"))
     assert result.returncode == 2 and "no '- [ ]' items found" in result.stderr
+
+
+def _all_items(data):
+    def walk(items):
+        for item in items:
+            yield item
+            yield from walk(item["children"])
+
+    return [i for s in data["sections"] for sub in s["subsections"] for i in walk(sub["items"])]
+
+
+def test_import_odd_shapes(tmp_path):
+    source = tmp_path / "odd.md"
+    source.write_bytes(
+        (
+            "- [x] Before any heading\n"
+            "# Équipe 🚀 launch\n"
+            "## Sécurité 🔒\n"
+            "* [X] Chiffrement au repos\n"
+            "+ [ ] Plus bullet\n"
+            "### Réseau\n"
+            "- [x] Same text\n"
+            "- [ ] Same text\n"
+            "- [ ] 🚀🚀\n"
+            "\t- [x] Tabbed child\n"
+            "    - [ ] Grandchild\n"
+            "- [ ] Linked ([runbook](runbooks/x.md#a))\n"
+        ).replace("\n", "\r\n").encode()
+    )
+    out, state = tmp_path / "odd.toml", tmp_path / "odd.state.toml"
+    result = run_cli("import", str(source), "-o", str(out), "--ticks", "--state", str(state))
+    assert result.returncode == 0, result.stderr
+    checklist = load_checklist(out)
+    texts = [i.text for i in checklist.all_items()]
+    assert texts == [
+        "Before any heading", "Chiffrement au repos", "Plus bullet", "Same text", "Same text", "🚀🚀",
+        "Tabbed child", "Grandchild", "Linked",
+    ]
+    ids = [i.id for i in checklist.all_items()]
+    assert len(set(ids)) == len(ids)
+    assert "securite.reseau.same-text" in ids and "securite.reseau.same-text-2" in ids  # accents dropped, not mangled
+    assert [s.title for s in checklist.sections] == ["General", "Sécurité 🔒"]
+    data = json.loads(run_cli("export", "--format", "json", "--checklist", str(out), "--state", str(state)).stdout)
+    assert {i["text"] for i in _all_items(data) if i["done"]} == {
+        "Before any heading", "Chiffrement au repos", "Same text", "Tabbed child",
+    }
+
+
+def test_export_import_round_trip_keeps_child_ticks_and_multiline_notes(tmp_path):
+    source = tmp_path / "team.md"
+    source.write_text("# Team\n## Ops\n### Daily\n- [ ] Certs renewed\n  - [ ] staging\n  - [ ] production\n- [ ] Backups\n")
+    out, state = tmp_path / "team.toml", tmp_path / "team.state.toml"
+    assert run_cli("import", str(source), "-o", str(out)).returncode == 0
+    ids = [i.id for i in load_checklist(out).all_items()]
+    child = ids[1]
+    common = ["--checklist", str(out), "--state", str(state)]
+    assert run_cli("tick", child, "--note", 'ok "quoted" ]]\n## not a heading\n- [x] not an item', *common).returncode == 0
+    assert run_cli("tick", ids[3], *common).returncode == 0
+    md = tmp_path / "export.md"
+    assert run_cli("export", "-o", str(md), *common).returncode == 0
+    assert "  - [x] staging" in md.read_text()
+    again, state2 = tmp_path / "again.toml", tmp_path / "again.state.toml"
+    assert run_cli("import", str(md), "-o", str(again), "--ticks", "--state", str(state2)).returncode == 0
+    reimported = load_checklist(again)
+    assert [i.text for i in reimported.all_items()] == ["Certs renewed", "staging", "production", "Backups"]
+    data = json.loads(run_cli("export", "--format", "json", "--checklist", str(again), "--state", str(state2)).stdout)
+    assert {i["text"] for i in _all_items(data) if i["done"]} == {"staging", "Backups"}
+
+
+def test_markdown_export_with_runbook_links_imports_the_plain_texts(tmp_path):
+    state = tmp_path / "s.toml"
+    assert run_cli("tick", "security.auth.jwt-secret", "--state", str(state)).returncode == 0
+    md = tmp_path / "export.md"
+    assert run_cli("export", "--runbook-links", "-o", str(md), "--state", str(state)).returncode == 0
+    assert "([runbook](" in md.read_text()
+    out = tmp_path / "again.toml"
+    assert run_cli("import", str(md), "-o", str(out)).returncode == 0
+    original = load_checklist(__import__("linkflow_console.paths", fromlist=["x"]).bundled_checklist())
+    assert [i.text for i in load_checklist(out).all_items()] == [i.text for i in original.all_items()]

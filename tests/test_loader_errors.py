@@ -54,6 +54,12 @@ def test_bad_toml_names_the_line(tmp_path):
     assert "not valid TOML" in error.message
 
 
+def test_an_array_left_open_at_the_end_names_the_line_it_opened(tmp_path):
+    error = error_for(tmp_path, GOOD + 'probes = ["http.cors",\n  "http.tls-versions"\n')
+    assert error.line == 20  # where it opened; tomllib itself only says "end of document"
+    assert "]" in error.fix
+
+
 def test_duplicate_id_names_the_second_occurrence(tmp_path):
     error = error_for(tmp_path, GOOD.replace('"sec.sub.two"', '"sec.sub.one"'))
     assert "duplicate item id 'sec.sub.one'" in error.message
@@ -124,3 +130,33 @@ def test_large_checklists_load_from_the_parse_cache_and_survive_a_bad_cache(tmp_
     assert load_checklist(path) == first  # a broken cache is only a parse
     path.write_text(text.replace("Item number 7 ", "Item seven "))
     assert load_checklist(path).get("sec.sub.item-7").text.startswith("Item seven")  # keyed by content
+
+
+def test_duplicate_section_id(tmp_path):
+    text = GOOD + '\n[[sections]]\nid = "sec"\ntitle = "Again"\n\n[[sections.subsections]]\nid = "other"\ntitle = "O"\n\n[[sections.subsections.items]]\nid = "sec.other.x"\ntext = "X"\n'
+    err = error_for(tmp_path, text)
+    assert "duplicate section id 'sec'" in err.message
+    assert err.line == text.splitlines().index('id = "sec"', 5) + 1
+
+
+def test_duplicate_subsection_id_in_one_section(tmp_path):
+    text = GOOD + '\n[[sections.subsections]]\nid = "sub"\ntitle = "Again"\n\n[[sections.subsections.items]]\nid = "sec.sub.three"\ntext = "Third"\n'
+    err = error_for(tmp_path, text)
+    assert "duplicate subsection id 'sub'" in err.message and err.line is not None
+
+
+def test_grandchildren_are_refused_not_silently_hidden(tmp_path):
+    """They used to load, yet no command could find them (unknown item id)."""
+    text = GOOD + '\n[[sections.subsections.items.children]]\nid = "sec.sub.two.c"\ntext = "C"\n\n[[sections.subsections.items.children.children]]\nid = "sec.sub.two.c.d"\ntext = "D"\n'
+    err = error_for(tmp_path, text)
+    assert "only one level of children" in err.message
+    assert err.line == text.splitlines().index('id = "sec.sub.two.c"') + 1
+
+
+def test_checklist_not_utf8_or_a_directory(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(GOOD.replace("First", "Premi\xe8re").encode("latin-1"))
+    with pytest.raises(ChecklistError, match="not UTF-8"):
+        load_checklist(path)
+    result = run_cli("status", "--checklist", str(tmp_path))
+    assert result.returncode == 2 and "is a directory" in result.stderr and "Traceback" not in result.stderr

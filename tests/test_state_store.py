@@ -140,3 +140,153 @@ def test_recorded_results_round_trip(store):
     loaded = StateStore(store.path, "production", "test").load().results["http.tls-versions"]
     assert loaded.status is Status.FAIL and loaded.evidence[0].actual == "accepted"
     assert loaded.raw == {"negotiated": "TLSv1"} and loaded.started_at == result.started_at
+
+
+# -- a hand-edited state file ----------------------------------------------------------------
+
+
+def test_hand_edited_wrong_type_is_refused_before_anything_is_written(store, state_path):
+    """The write path used to apply the change, write the file and the audit line, and only
+    then complain that the file was bad ("nothing was written")."""
+    store.tick(ITEM, "alice")
+    edited = state_path.read_text().replace("done = true", 'done = "yes"')
+    state_path.write_text(edited)
+    audit_before = store.audit_path.read_text()
+    with pytest.raises(StateError, match="done must be true or false") as caught:
+        StateStore(state_path, "production", "test").tick("security.network.cors", "bob")
+    assert caught.value.line == edited.splitlines().index('done = "yes"') + 1  # the key's line, not the table's
+    assert state_path.read_text() == edited
+    assert store.audit_path.read_text() == audit_before
+
+
+@pytest.mark.parametrize(
+    ("entry", "message", "key"),
+    [
+        ('waiver = { reason = "legacy", owner = "bob" }', "waiver has no 'until' date", "waiver ="),
+        ('waiver = { reason = "legacy", owner = "bob", until = "soon" }', "waiver.until must be a date", "waiver ="),
+        ('waiver = "yes"', "waiver must be a table", "waiver ="),
+        ('at = "yesterday"', "at must be a date and time", "at ="),
+    ],
+)
+def test_hand_edited_bad_values_name_the_line_and_the_fix(state_path, entry, message, key):
+    text = f'checklist = "production"\n\n[items."{ITEM}"]\nnote = "x"\n{entry}\n'
+    state_path.write_text(text)
+    with pytest.raises(StateError, match=message) as caught:
+        StateStore(state_path, "production", "test").load()
+    assert caught.value.line == 5 and "by hand" in (caught.value.fix or "")
+    assert "Error:" not in str(caught.value)  # no Python exception names in a user's message
+
+
+def test_naive_timestamp_and_bare_date_are_read_as_utc(state_path):
+    state_path.write_text(
+        f'checklist = "production"\n[items."{ITEM}"]\ndone = true\nat = 2026-11-26T09:30:00\n'
+        '[items."security.network.cors"]\nat = 2026-11-20\n'
+    )
+    state = StateStore(state_path, "production", "test").load()
+    assert state.item(ITEM).at == FROZEN
+    assert state.item("security.network.cors").at == datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def test_unknown_items_keys_and_comments_survive_a_write(store, state_path):
+    state_path.write_text(
+        '# kept: top comment\nchecklist = "production"\nenvironment = "test"\nowner_team = "platform"\n\n'
+        '# kept: an item this checklist no longer has\n[items."security.removed-item"]\ndone = true\nextra = 5\n'
+    )
+    store.tick(ITEM, "alice")
+    after = state_path.read_text()
+    data = tomllib.loads(after)
+    assert data["owner_team"] == "platform"
+    assert data["items"]["security.removed-item"] == {"done": True, "extra": 5}
+    assert "# kept: top comment" in after and "# kept: an item this checklist" in after
+    assert data["items"][ITEM]["done"] is True
+
+
+def test_hand_written_inline_tables_get_a_valid_file(store, state_path):
+    """tomlkit used to write `x = { ..., history = action = "tick" ... }`: invalid TOML, so the
+    very next read found the state corrupt."""
+    state_path.write_text(
+        'checklist = "production"\n[items]\n'
+        f'"{ITEM}" = {{ done = true, by = "ann", history = [{{ action = "tick", by = "ann", at = 2026-11-01T00:00:00Z }}] }}\n'
+        '"security.network.cors" = { note = "inline" }\n'
+    )
+    store.untick(ITEM, "bob", "regressed")
+    store.tick("security.network.cors", "bob")
+    data = tomllib.loads(state_path.read_text())  # parses
+    assert [h["by"] for h in data["items"][ITEM]["history"]] == ["ann", "bob"]
+    assert data["items"]["security.network.cors"]["note"] == "inline" and data["items"]["security.network.cors"]["done"]
+    state = StateStore(state_path, "production", "test").load()
+    assert not state.item(ITEM).done and state.item("security.network.cors").done
+
+
+def test_top_level_inline_items_table_gets_a_valid_file(store, state_path):
+    state_path.write_text(f'items = {{ "{ITEM}" = {{ done = true }} }}\nchecklist = "production"\n')
+    store.tick("security.network.cors", "bob")
+    data = tomllib.loads(state_path.read_text())
+    assert data["checklist"] == "production" and data["items"][ITEM] == {"done": True}
+    assert data["items"]["security.network.cors"]["done"] is True
+
+
+def test_comment_only_file_gets_its_header_and_keeps_the_comment(store, state_path):
+    state_path.write_text("# started by hand\n")
+    store.tick(ITEM, "alice")
+    text = state_path.read_text()
+    assert text.startswith("# started by hand\n")
+    data = tomllib.loads(text)
+    assert (data["checklist"], data["environment"]) == ("production", "test")
+
+
+def test_state_of_another_environment_is_refused(state_path):
+    StateStore(state_path, "production", "staging").tick(ITEM, "alice")
+    before = state_path.read_text()
+    with pytest.raises(StateError, match="environment 'staging', not 'production'") as caught:
+        StateStore(state_path, "production", "production").tick("security.network.cors", "bob")
+    assert caught.value.line == before.splitlines().index('environment = "staging"') + 1
+    assert state_path.read_text() == before
+
+
+def test_not_utf8_state_is_kept_aside(state_path):
+    state_path.write_bytes(b'checklist = "production"\nnote = "\xff\xfe"\n')
+    with pytest.raises(StateError, match="not UTF-8") as caught:
+        StateStore(state_path, "production", "test").load()
+    assert "copy is kept" in str(caught.value)
+    assert len(list(state_path.parent.glob(state_path.name + ".corrupt-*"))) == 1
+
+
+def test_unexpected_end_of_file_names_the_last_line(state_path):
+    state_path.write_text('checklist = "production"\nitems = [\n')
+    with pytest.raises(StateError) as caught:
+        StateStore(state_path, "production", "test").load()
+    assert caught.value.line == 2
+
+
+def test_state_path_that_is_a_directory_is_a_clear_error(tmp_path):
+    folder = tmp_path / "state.toml"
+    folder.mkdir()
+    with pytest.raises(StateError, match="is a directory") as caught:
+        StateStore(folder, "production", "test").load()
+    assert "--state" in (caught.value.fix or "")
+
+
+def test_unwritable_state_location_is_a_user_error_and_records_nothing(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where a directory should be")
+    store = StateStore(blocker / "s.toml", "production", "test")
+    with pytest.raises(StateError, match="cannot write the state there") as caught:
+        store.tick(ITEM, "alice")
+    assert "LINKFLOW_CONSOLE_DATA" in (caught.value.fix or "")
+    assert blocker.read_text() == "a file where a directory should be"
+
+
+def test_tick_without_a_note_keeps_the_items_note(store):
+    store.add_note(ITEM, "alice", "cert renewed 2026-11-01")
+    store.tick(ITEM, "bob")
+    assert store.state.item(ITEM).note == "cert renewed 2026-11-01"
+    store.untick(ITEM, "bob", "cipher list regressed")
+    assert store.state.item(ITEM).note == "cipher list regressed"
+
+
+def test_toml_special_and_unicode_notes_round_trip(store, state_path):
+    note = 'he said "ok" ]] [[items]] \\n literal\nsecond line ✓ 日本語 🚀 \t tab # not a comment'
+    store.tick(ITEM, "zoë", note)
+    reread = StateStore(state_path, "production", "test").load().item(ITEM)
+    assert reread.note == note and reread.by == "zoë" and reread.history[-1].text == note

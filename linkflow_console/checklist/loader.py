@@ -27,8 +27,17 @@ def load_checklist(path: Path | str, *, known_probes: set[str] | None = None) ->
         raise ChecklistError(
             "checklist file not found", path=path, fix="pass an existing file with --checklist"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChecklistError(f"cannot read checklist: {exc}", path=path) from None
+    except IsADirectoryError:
+        raise ChecklistError(
+            "the checklist path is a directory", path=path, fix="pass the checklist's .toml file with --checklist"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ChecklistError(
+            f"checklist is not UTF-8 text ({exc.reason} at byte {exc.start})", path=path,
+            fix="save the file as UTF-8",
+        ) from None
+    except OSError as exc:
+        raise ChecklistError(f"cannot read checklist: {exc.strerror or exc}", path=path) from None
     return load_checklist_text(text, path, known_probes=known_probes)
 
 
@@ -48,6 +57,7 @@ class _Builder:
         self.path = path
         self.known_probes = known_probes
         self.seen: dict[str, str] = {}
+        self.section_ids: set[str] = set()
 
     def fail(self, message: str, needle: str | None = None, fix: str | None = None) -> ChecklistError:
         line = line_of(self.text, needle) if needle else None
@@ -69,6 +79,10 @@ class _Builder:
     def section(self, data: dict[str, Any]) -> Section:
         section_id = self.string(data, "id", "section", ident=True)
         self.check_keys(data, "section", section_id)
+        if section_id in self.section_ids:
+            raise self._duplicate(section_id, "section")
+        self.section_ids.add(section_id)
+        self.sub_ids: set[str] = set()
         subs = tuple(
             self.subsection(s, section_id)
             for s in self.table_list(data, "subsections", f"section {section_id!r}")
@@ -78,6 +92,9 @@ class _Builder:
     def subsection(self, data: dict[str, Any], section_id: str) -> Subsection:
         sub_id = self.string(data, "id", f"a subsection of {section_id!r}", ident=True)
         self.check_keys(data, "subsection", sub_id)
+        if sub_id in self.sub_ids:
+            raise self._duplicate(sub_id, "subsection", f" in section {section_id!r}")
+        self.sub_ids.add(sub_id)
         where = f"subsection {sub_id!r}"
         items = tuple(
             self.item(i, section_id, sub_id) for i in self.table_list(data, "items", where)
@@ -117,6 +134,12 @@ class _Builder:
         runbook = data.get("runbook")
         if runbook is not None and not isinstance(runbook, str):
             raise self.fail(f"{where}: runbook must be a string like 'file.md#anchor'", f'"{item_id}"')
+        if parent and data.get("children"):
+            raise self.fail(
+                f"{where} has children, but only one level of children is supported",
+                f'"{item_id}"',
+                f"move its children up beside it, under {parent!r}",
+            )
         children = tuple(
             self.item(child, section_id, sub_id, parent=item_id)
             for child in self.table_list(data, "children", where, required=False)
@@ -132,15 +155,15 @@ class _Builder:
             subsection_id=sub_id,
         )
 
-    def _duplicate(self, item_id: str) -> ChecklistError:
+    def _duplicate(self, item_id: str, kind: str = "item", scope: str = "") -> ChecklistError:
         needle = f'"{item_id}"'
         first = line_of(self.text, needle)
         second = line_of(self.text, needle, (first or 0) + 1)
         return ChecklistError(
-            f"duplicate item id {item_id!r} (first at line {first})",
+            f"duplicate {kind} id {item_id!r}{scope} (first at line {first})",
             path=self.path,
             line=second,
-            fix="every item id must be unique; rename one of them",
+            fix=f"every {kind} id must be unique{scope}; rename one of them",
         )
 
     def check_keys(self, data: dict[str, Any], kind: str, name: str) -> None:

@@ -1,7 +1,10 @@
 """Import a markdown checklist of the seed's shape into checklist TOML.
 
-Shape: `#` title, `##` sections, `###` subsections, `- [ ]` / `- [x]` items, nested bullets as
-children. Indented lines that are not bullets (notes, as written by `export`) are ignored.
+Shape: `#` title, `##` sections, `###` subsections, `- [ ]` / `- [x]` items (`*` and `+` bullets
+too), nested bullets as children (deeper levels are flattened into the item's children). Items
+above any heading go into a section named after the title; items right under a `##` into a
+subsection named after the section. Indented lines that are not bullets (notes, as written by
+`export`) are ignored.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import tomlkit
 
 from linkflow_console.errors import ChecklistError
 
-_ITEM = re.compile(r"^- \[( |x|X)\] (.+)$")
-_CHILD = re.compile(r"^\s{2,}- (?:\[( |x|X)\] )?(.+)$")
+_ITEM = re.compile(r"^[-*+] \[( |x|X)\] (.+)$")
+_CHILD = re.compile(r"^\s{2,}[-*+] (?:\[( |x|X)\] )?(.+)$")
+_RUNBOOK_LINK = re.compile(r"\s*\(\[runbook\]\([^)]*\)\)$")  # added by `export --runbook-links`
 
 
 @dataclass
@@ -34,6 +38,10 @@ class ImportedChecklist:
 
 
 def slug(text: str, limit: int = 40) -> str:
+    import unicodedata
+
+    # accents are dropped (Sécurité -> securite); other scripts and emoji give no letters
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = text.lower().replace("&", " and ").replace("+", " plus ")
     words = re.findall(r"[a-z0-9]+", text)
     out = ""
@@ -48,33 +56,50 @@ def slug(text: str, limit: int = 40) -> str:
 def parse_markdown(text: str, path: Path) -> ImportedChecklist:
     result = ImportedChecklist()
     description: list[str] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.rstrip()
-        if not stripped:
+    title_seen = False
+
+    def current_items() -> list[ImportedItem]:
+        if not result.sections:  # items above any heading
+            result.sections.append((result.title if title_seen else "General", []))
+        subsections = result.sections[-1][1]
+        if not subsections:  # items right under a '##' heading
+            subsections.append((result.sections[-1][0], []))
+        return subsections[-1][1]
+
+    for number, raw_line in enumerate(text.splitlines(), 1):
+        line = raw_line.replace("\t", "    ").rstrip()
+        stripped = line.lstrip("\ufeff")
+        if not stripped.strip():
             continue
         if stripped.startswith("# "):
-            result.title = stripped[2:].strip()
+            result.title = stripped[2:].strip() or result.title
+            title_seen = True
         elif stripped.startswith("## "):
-            result.sections.append((stripped[3:].strip(), []))
+            result.sections.append((stripped[3:].strip() or f"Section {len(result.sections) + 1}", []))
         elif stripped.startswith("### "):
             if not result.sections:
-                raise ChecklistError("subsection before any section", path=path, line=number, fix="add a '## Section' heading above it")
-            result.sections[-1][1].append((stripped[4:].strip(), []))
+                result.sections.append((result.title if title_seen else "General", []))
+            result.sections[-1][1].append((stripped[4:].strip() or "General", []))
         elif match := _ITEM.match(stripped):
-            if not result.sections or not result.sections[-1][1]:
-                raise ChecklistError("item outside a '###' subsection", path=path, line=number, fix="put items under a '### Subsection' heading")
-            result.sections[-1][1][-1][1].append(ImportedItem(match.group(2).strip(), match.group(1) in "xX", number))
+            current_items().append(ImportedItem(_item_text(match.group(2)), match.group(1) in "xX", number))
         elif match := _CHILD.match(line):
             items = result.sections[-1][1][-1][1] if result.sections and result.sections[-1][1] else []
             if not items:
-                raise ChecklistError("nested bullet without an item above it", path=path, line=number)
-            items[-1].children.append((match.group(2).strip(), (match.group(1) or " ") in "xX"))
+                raise ChecklistError(
+                    "nested bullet without an item above it", path=path, line=number,
+                    fix="put a '- [ ] item' line above it, or remove its indentation",
+                )
+            items[-1].children.append((_item_text(match.group(2)), (match.group(1) or " ") in "xX"))
         elif not result.sections and not line.startswith(" "):
             description.append(stripped)
     result.description = " ".join(description)
     if not any(items for _, subs in result.sections for _, items in subs):
         raise ChecklistError("no '- [ ]' items found", path=path, fix="use the shape: ## Section, ### Subsection, - [ ] item")
     return result
+
+
+def _item_text(text: str) -> str:
+    return _RUNBOOK_LINK.sub("", text.strip()).strip() or text.strip()
 
 
 def to_toml(imported: ImportedChecklist, checklist_id: str) -> tuple[str, dict[str, bool]]:

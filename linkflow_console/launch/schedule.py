@@ -96,38 +96,6 @@ def load_schedule(path: Path | str, checklist: Checklist, known_probes: Iterable
     return _Builder(text, path, checklist, set(known_probes)).build()
 
 
-def unclosed_line(text: str) -> int:
-    """The line of the outermost [ or { (or quote) never closed; else the last line."""
-    depth, opened_at, quote = 0, None, ""
-    lines = text.splitlines() or [""]
-    for number, line in enumerate(lines, start=1):
-        index = 0
-        while index < len(line):
-            char = line[index]
-            if quote:
-                if char == "\\" and quote == '"':
-                    index += 1
-                elif char == quote:
-                    quote = ""
-            elif char in "\"'":
-                quote = char
-                if depth == 0:
-                    opened_at = number
-            elif char == "#":
-                break
-            elif char in "[{":
-                if depth == 0:
-                    opened_at = number
-                depth += 1
-            elif char in "]}":
-                depth = max(0, depth - 1)
-            index += 1
-        if quote and depth == 0:
-            return number  # a one-line string left open
-        quote = ""
-    return opened_at if depth and opened_at else len(lines)
-
-
 class _Builder:
     def __init__(self, text: str, path: Path, checklist: Checklist, known_probes: set[str]) -> None:
         self.text = text
@@ -140,13 +108,7 @@ class _Builder:
         return ScheduleError(message, path=self.path, line=line, fix=fix)
 
     def build(self) -> Schedule:
-        try:
-            data = parse_toml(self.text, self.path, ScheduleError)
-        except ScheduleError as exc:
-            if exc.line is None:  # tomllib names no line at "end of document": point at what was left open
-                exc.line = unclosed_line(self.text)
-                exc.fix = "close the array, table or string opened at that line (a missing ] , } or quote)"
-            raise
+        data = parse_toml(self.text, self.path, ScheduleError)
         self.check_keys(data, "schedule", "the top of the file")
         grace, fraction = self.due_rules(data.get("due", {}))
         checkins = [c for entry in self.tables(data, "checkins") for c in self.timed(entry, grace, fraction)]

@@ -11,6 +11,12 @@ from linkflow_console.state.model import ItemState, State
 from linkflow_console.status import ItemView, overall_progress, section_progress
 
 
+def _one_line(text: str) -> str:
+    """A multi-line note on one markdown line: a newline in a note must not start a heading or
+    an item when the export is imported again."""
+    return " ⏎ ".join(part.strip() for part in text.splitlines() if part.strip()) if text else text
+
+
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "?"
 
@@ -31,7 +37,7 @@ def annotations(view: ItemView) -> list[str]:
         lines.append(f"{state}: {w.reason} (owner {w.owner}, until {w.until.isoformat()})")
     for result in view.results:
         lines.append(f"probe {result.probe_id}: {result.status} — {result.summary} ({_when(result.started_at)})")
-    return lines
+    return [_one_line(line) for line in lines]
 
 
 def to_markdown(
@@ -54,10 +60,8 @@ def to_markdown(
         view = views[item.id]
         box = "x" if view.manual.done else " "
         link = f" ([runbook]({runbook_links[item.id]}))" if runbook_links and item.id in runbook_links else ""
-        if indent:
-            out.append(f"{indent}- {item.text}")
-        else:
-            out.append(f"- [{box}] {item.text}{link}")
+        # children carry their box too, so export -> import keeps their ticks
+        out.append(f"{indent}- [{box}] {_one_line(item.text)}{link}")
         for line in annotations(view):
             out.append(f"{indent}  {line}  ")
 

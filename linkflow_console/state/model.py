@@ -63,62 +63,147 @@ class State:
         return self.items.get(item_id, EMPTY_ITEM)
 
 
-def _aware(value: Any) -> datetime | None:
+class _Bad(Exception):
+    """A value of a hand-edited item that cannot be used: the key it is under, and why."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+def _date_value(value: Any, key: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _Bad(key, f"{key} must be a date like 2026-12-31, not {value!r}")
+
+
+def _moment(value: Any, key: str) -> datetime | None:
+    """A timestamp; one without a time zone is taken as UTC, a bare date as its midnight UTC."""
+    if value is None:
+        return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, str):
-        return _aware(datetime.fromisoformat(value))
-    return None
+        try:
+            return _moment(datetime.fromisoformat(value.strip()), key)
+        except ValueError:
+            pass
+    raise _Bad(key, f"{key} must be a date and time like 2026-11-26T09:30:00Z, not {value!r}")
+
+
+def _text(raw: dict[str, Any], key: str, *, required: bool = False, where: str = "") -> str:
+    name = f"{where}.{key}" if where else key
+    value = raw.get(key)
+    if value is None:
+        if required:
+            raise _Bad(name, f"{where or 'the item'} is missing {key!r}")
+        return ""
+    if isinstance(value, (dict, list)):
+        raise _Bad(name, f"{name} must be text, not a {'table' if isinstance(value, dict) else 'list'}")
+    return str(value)
+
+
+def _waiver(raw: Any) -> Waiver | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise _Bad("waiver", 'waiver must be a table like { reason = "...", owner = "...", until = 2026-12-31 }')
+    if "until" not in raw:
+        raise _Bad("waiver", "the waiver has no 'until' date")
+    return Waiver(
+        _text(raw, "reason", required=True, where="waiver"),
+        _text(raw, "owner", required=True, where="waiver"),
+        _date_value(raw["until"], "waiver.until"),
+        _text(raw, "by", where="waiver"),
+        _moment(raw.get("at"), "waiver.at"),
+    )
+
+
+def _history(raw: Any) -> tuple[HistoryEntry, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _Bad("history", "history must be a list of [[...history]] tables")
+    entries = []
+    for h in raw:
+        if not isinstance(h, dict):
+            raise _Bad("history", "every history entry must be a table")
+        if "action" not in h:
+            raise _Bad("action", "a history entry is missing 'action'")
+        at = _moment(h.get("at"), "at") or datetime(1970, 1, 1, tzinfo=UTC)
+        entries.append(HistoryEntry(_text(h, "action"), _text(h, "by"), at, _text(h, "text")))
+    return tuple(entries)
+
+
+def _item_state(raw: dict[str, Any]) -> ItemState:
+    done = raw.get("done", False)
+    if not isinstance(done, bool):
+        raise _Bad("done", f"done must be true or false (no quotes), not {done!r}")
+    return ItemState(
+        done=done,
+        by=_text(raw, "by"),
+        at=_moment(raw.get("at"), "at"),
+        note=_text(raw, "note"),
+        na_reason=_text(raw, "na_reason"),
+        waiver=_waiver(raw.get("waiver")),
+        history=_history(raw.get("history")),
+    )
+
+
+def _item_line(text: str, item_id: str, key: str) -> int | None:
+    """The line of `key` under the item's table (else the table's own line)."""
+    import re
+
+    header = None
+    lines = text.splitlines()
+    for number, row in enumerate(lines, 1):
+        if item_id in row and (row.lstrip().startswith("[") or "=" in row):
+            header = number
+            break
+    if header is None:
+        return None
+    leaf = key.rsplit(".", 1)[-1]
+    pattern = re.compile(rf"(^|[\s{{,.]){re.escape(leaf)}\s*=")
+    for number in range(header, len(lines) + 1):
+        row = lines[number - 1]
+        if number > header and row.lstrip().startswith("[") and item_id not in row:
+            break
+        if pattern.search(row):
+            return number
+    return header
 
 
 def build_state(data: dict[str, Any], text: str, path: Path) -> State:
     """Plain dict (tomlkit unwrapped) -> State, with type errors that name the line."""
-
-    def bad(item_id: str, message: str) -> StateError:
-        return StateError(
-            f"item {item_id!r}: {message}",
-            path=path,
-            line=line_of(text, item_id),
-            fix="correct the value by hand (the file is plain TOML); nothing was written",
-        )
-
     items: dict[str, ItemState] = {}
     raw_items = data.get("items", {})
     if not isinstance(raw_items, dict):
-        raise StateError("'items' must be a table", path=path, line=line_of(text, "items"))
+        raise StateError(
+            "'items' must be a table", path=path, line=line_of(text, "items"),
+            fix='write items as [items."ID"] tables; nothing was written',
+        )
     for item_id, raw in raw_items.items():
-        if not isinstance(raw, dict):
-            raise bad(item_id, "must be a table")
         try:
-            waiver = None
-            if isinstance(raw.get("waiver"), dict):
-                w = raw["waiver"]
-                until = w["until"]
-                if isinstance(until, datetime):
-                    until = until.date()
-                elif isinstance(until, str):
-                    until = date.fromisoformat(until)
-                if not isinstance(until, date):
-                    raise TypeError("waiver.until must be a date like 2026-12-31")
-                waiver = Waiver(str(w["reason"]), str(w["owner"]), until, str(w.get("by", "")), _aware(w.get("at")))
-            done = raw.get("done", False)
-            if not isinstance(done, bool):
-                raise TypeError("done must be true or false")
-            history = tuple(
-                HistoryEntry(str(h["action"]), str(h.get("by", "")), _aware(h["at"]) or datetime.now(UTC), str(h.get("text", "")))
-                for h in raw.get("history", [])
-            )
-            items[item_id] = ItemState(
-                done=done,
-                by=str(raw.get("by", "")),
-                at=_aware(raw.get("at")),
-                note=str(raw.get("note", "")),
-                na_reason=str(raw.get("na_reason", "")),
-                waiver=waiver,
-                history=history,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise bad(item_id, f"{type(exc).__name__}: {exc}") from None
+            if not isinstance(raw, dict):
+                raise _Bad("", "must be a table of done, by, at, note, ...")
+            items[item_id] = _item_state(raw)
+        except _Bad as exc:
+            raise StateError(
+                f"item {item_id!r}: {exc.message}",
+                path=path,
+                line=_item_line(text, item_id, exc.key) if exc.key else line_of(text, item_id),
+                fix="correct the value by hand (the file is plain TOML); nothing was written",
+            ) from None
     results: dict[str, ProbeResult] = {}
     for probe_id, raw in dict(data.get("results", {})).items():
         try:

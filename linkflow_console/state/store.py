@@ -49,10 +49,14 @@ class StateStore:
         environment: str = "default",
         *,
         clock: Callable[[], datetime] = utc_now,
+        adopt_environment: bool = False,
     ) -> None:
+        """`adopt_environment`: the environment was not chosen explicitly (no --env, no profile),
+        so a state file chosen with --state keeps its own environment instead of being refused."""
         self.path = Path(path)
         self.checklist_id = checklist_id
         self.environment = environment
+        self.adopt_environment = adopt_environment
         self.clock = clock
         self.audit_path = self.path.with_name(self.path.name.removesuffix(".toml") + ".audit.jsonl")
         self._lock_path = self.path.with_name(self.path.name + ".lock")
@@ -74,8 +78,8 @@ class StateStore:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise self._corrupt(text, str(exc), toml_error_line(exc)) from None
-        self._check_owner(data.get("checklist"))
+            raise self._corrupt(text, str(exc), toml_error_line(exc, text)) from None
+        self._check_owner(data)
         self._state = build_state(data, text, self.path)
         self._signature = signature
         return self._state
@@ -102,47 +106,95 @@ class StateStore:
             return self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return ""
-        except (OSError, UnicodeDecodeError) as exc:
-            raise StateError(f"cannot read state file: {exc}", path=self.path) from None
+        except IsADirectoryError:
+            raise StateError(
+                "the state path is a directory, not a file",
+                path=self.path,
+                fix="pass a file name with --state, e.g. --state DIR/production.state.toml",
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise self._corrupt(None, f"{exc.reason} at byte {exc.start}", None, "is not UTF-8 text") from None
+        except OSError as exc:
+            raise StateError(
+                f"cannot read state file: {exc.strerror or exc}",
+                path=self.path,
+                fix="check the file's permissions, or pass another file with --state",
+            ) from None
 
     def _read_doc(self) -> tuple[TOMLDocument, str]:
         import tomlkit
         from tomlkit.exceptions import ParseError
 
         text = self._read_text()
-        if not text:
-            return self._new_doc(), ""
+        if not text.strip():
+            return self._new_doc(), text
         try:
+            tomllib.loads(text)  # the stdlib parser is the reference: tomlkit accepts some invalid TOML
             doc = tomlkit.parse(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise self._corrupt(text, str(exc), toml_error_line(exc, text)) from None
         except ParseError as exc:
             raise self._corrupt(text, str(exc), exc.line) from None
-        self._check_owner(doc.get("checklist"))
+        self._check_owner(doc)
+        # a hand-edited file is checked before anything is written to it
+        build_state(doc.unwrap(), text, self.path)
+        for key, value in (("schema", SCHEMA_VERSION), ("checklist", self.checklist_id), ("environment", self.environment)):
+            if key not in doc:
+                doc.add(key, value)  # tomlkit puts plain keys above the first table
         return doc, text
 
-    def _corrupt(self, text: str, reason: str, line: int | None) -> StateError:
+    def _corrupt(self, text: str | None, reason: str, line: int | None, what: str = "is not valid TOML") -> StateError:
         kept = self._keep_aside(text)
+        where = f"a copy is kept at {kept}" if kept else "no copy could be kept beside it (read-only directory)"
         return StateError(
-            f"state file is not valid TOML ({reason}); it was not changed and a copy is kept at {kept}",
+            f"state file {what} ({reason}); it was not changed and {where}",
             path=self.path,
             line=line,
             fix="repair that line by hand, or move the file away to start a fresh state",
         )
 
-    def _check_owner(self, checklist: object) -> None:
+    def _check_owner(self, data: Any) -> None:
+        checklist = data.get("checklist")
         if checklist not in (None, self.checklist_id):
             raise StateError(
                 f"this state belongs to checklist {checklist!r}, not {self.checklist_id!r}",
                 path=self.path,
+                line=_key_line(data, "checklist", self._raw_text_hint(data)),
                 fix="pass the matching --checklist, or a different --state",
             )
+        environment = data.get("environment")
+        if environment is None or environment == self.environment:
+            return
+        if self.adopt_environment and isinstance(environment, str) and environment:
+            self.environment = str(environment)
+            return
+        raise StateError(
+            f"this state belongs to environment {environment!r}, not {self.environment!r}",
+            path=self.path,
+            line=_key_line(data, "environment", self._raw_text_hint(data)),
+            fix=f"pass --env {environment} to use this file, or a different --state for {self.environment!r}",
+        )
 
-    def _keep_aside(self, text: str) -> Path:
+    def _raw_text_hint(self, data: Any) -> str:
+        as_string = getattr(data, "as_string", None)
+        if as_string is not None:
+            return as_string()
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def _keep_aside(self, text: str | None) -> Path | None:
         import hashlib
 
-        digest = hashlib.sha256(text.encode()).hexdigest()[:10]
-        kept = self.path.with_name(f"{self.path.name}.corrupt-{digest}")
-        if not kept.exists():
-            shutil.copy2(self.path, kept)
+        try:
+            blob = self.path.read_bytes() if text is None else text.encode()
+            digest = hashlib.sha256(blob).hexdigest()[:10]
+            kept = self.path.with_name(f"{self.path.name}.corrupt-{digest}")
+            if not kept.exists():
+                shutil.copy2(self.path, kept)
+        except OSError:
+            return None  # a read-only directory: the original is still never touched
         return kept
 
     def _new_doc(self) -> TOMLDocument:
@@ -158,10 +210,24 @@ class StateStore:
         return doc
 
     # -- writing -------------------------------------------------------------------------
+    def _unwritable(self, exc: OSError) -> StateError:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            reason = "a part of its directory path is a file, not a directory"
+        return StateError(
+            f"cannot write the state there: {reason}",
+            path=self.path,
+            fix="pass a writable file with --state, or point LINKFLOW_CONSOLE_DATA at a writable directory; nothing was recorded",
+        )
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a") as lock_file:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock_file = open(self._lock_path, "a")
+        except OSError as exc:
+            raise self._unwritable(exc) from None
+        with lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:
                 yield
@@ -177,9 +243,20 @@ class StateStore:
             now = _seconds(self.clock())
             entry = mutation(doc, now)
             text = doc.as_string()
-            self._append_audit({"at": now.isoformat(), **entry})
-            _atomic_write(self.path, text)
-            self._state = build_state(doc.unwrap(), text, self.path)
+            try:  # never replace a readable file with one that is not
+                state = build_state(tomllib.loads(text), text, self.path)
+            except (tomllib.TOMLDecodeError, StateError) as exc:
+                raise StateError(
+                    f"this change would not give a valid state file ({exc}); the file was not changed",
+                    path=self.path,
+                    fix="the file's layout is unusual: move the hand-edited part into plain [items.\"ID\"] tables",
+                ) from None
+            try:
+                self._append_audit({"at": now.isoformat(), **entry})
+                _atomic_write(self.path, text)
+            except OSError as exc:
+                raise self._unwritable(exc) from None
+            self._state = state
             self._signature = self._disk_signature()
         return self._state
 
@@ -239,7 +316,9 @@ class StateStore:
     def _set_done(self, item_id: str, by: str, note: str, *, done: bool) -> State:
         return self._change_item(
             item_id, by, "tick" if done else "untick",
-            lambda now: {"done": done, "by": by, "at": now, "note": note}, note, {"note": note},
+            # without a note the item's earlier note stays (it is a note, not part of the tick)
+            lambda now: {"done": done, "by": by, "at": now, **({"note": note} if note.strip() else {})},
+            note, {"note": note},
         )
 
     def add_note(self, item_id: str, by: str, text: str) -> State:
@@ -276,7 +355,8 @@ class StateStore:
         results = list(results)
 
         def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-            table = _super_table(doc, "results")
+            _super_table(doc, "results")
+            table = _standard_table(doc, "results", super_table=True)
             for result in results:
                 data = result.to_dict()
                 del data["probe"]
@@ -301,16 +381,43 @@ def _super_table(doc: TOMLDocument, key: str) -> Any:
     return doc[key]
 
 
+def _standard_table(container: Any, key: str, *, super_table: bool = False) -> Any:
+    """container[key] as a standard table: a hand-written inline table `{ ... }` cannot take
+    new sub-tables (tomlkit would write invalid TOML), so it becomes `[key]` at the end."""
+    tomlkit = _tomlkit()
+    from tomlkit.items import InlineTable
+
+    value = container[key]
+    if not isinstance(value, InlineTable):
+        return value
+    table = tomlkit.table(is_super_table=super_table)
+    for k, v in value.items():
+        table[k] = v
+    container.remove(key)
+    container.append(key, table)
+    return container[key]
+
+
 def _item_table(doc: TOMLDocument, item_id: str) -> Any:
-    items = _super_table(doc, "items")
+    _super_table(doc, "items")
+    items = _standard_table(doc, "items", super_table=True)
     if item_id not in items:
         items[item_id] = _tomlkit().table()
-    return items[item_id]
+    return _standard_table(items, item_id)
 
 
 def _history(table: Any, action: str, by: str, now: datetime, text: str) -> None:
+    from tomlkit.items import AoT
+
     if "history" not in table:
         table["history"] = _tomlkit().aot()
+    elif not isinstance(table["history"], AoT):  # hand-written `history = [{...}]`
+        aot = _tomlkit().aot()
+        for old in table["history"]:
+            row = _tomlkit().table()
+            row.update(old.unwrap() if hasattr(old, "unwrap") else dict(old))
+            aot.append(row)
+        table["history"] = aot
     entry = _tomlkit().table()
     entry.update({"action": action, "by": by, "at": now})
     if text:
@@ -330,6 +437,15 @@ def _inline_array(rows: list[dict[str, Any]]) -> Any:
     for row in rows:
         array.append(_inline(row))
     return array
+
+
+def _key_line(data: Any, key: str, text: str) -> int | None:
+    import re
+
+    for number, row in enumerate(text.splitlines(), 1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", row):
+            return number
+    return None
 
 
 def _atomic_write(path: Path, text: str) -> None:
