@@ -56,14 +56,16 @@ async def failed_login_burst(ctx: ProbeContext, email: str, stop: Callable[[http
             response = await send(client, "POST", url, json={"email": email, "password": wrong_password})
             burst.codes.append(response.status_code)
             burst.last = response
-            burst.limit_headers |= rate_limit_headers(response)
-            if stop(response):
-                break
+            # Judged before `stop`: a 404 carrying the API-wide X-RateLimit headers says nothing about
+            # the login route (a wrong api.login_path), so it must not pass for a rate limit.
             if response.status_code not in FAILED_LOGIN_CODES or (response.status_code == 403
                                                                    and not is_lockout(response)):
                 # 404/405: wrong path; 5xx or a WAF's 403: broken or blocked; 2xx: not a failed login.
                 raise ProbeError(f"login endpoint {url} answered {response.status_code} to a wrong password "
                                  f"({snippet(response.text, 80) or 'empty body'}); could not tell")
+            burst.limit_headers |= rate_limit_headers(response)
+            if stop(response):
+                break
     return burst
 
 

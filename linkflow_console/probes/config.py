@@ -103,14 +103,20 @@ def unquote(rest: str) -> str:
     return re.split(r"\s+#", rest, maxsplit=1)[0].strip()
 
 
+EXPORT = re.compile(r"export\s+(?=[A-Za-z_])")
+# A value that is only a reference to another variable (${NAME} or $NAME), resolved at run time.
+REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
 def parse_env(text: str, path: str) -> EnvFile:
     env = EnvFile(path)
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if stripped.startswith("export "):
-            stripped = stripped[len("export "):].lstrip()
+        export = EXPORT.match(stripped)
+        if export:
+            stripped = stripped[export.end():]
         name, separator, rest = stripped.partition("=")
         name = name.strip()
         if not separator or not VARIABLE_NAME.fullmatch(name):
@@ -132,7 +138,7 @@ def read_env_file(path: str) -> EnvFile:
         cached = _PARSED.get(path)
         if cached and cached[0] == version:
             return cached[1]
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # an editor's BOM is not part of the first name
     except FileNotFoundError:
         raise ProbeError(f"env file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -255,6 +261,21 @@ def looks_like_placeholder(value: str) -> bool:
     return lowered in PLACEHOLDER_VALUES or any(fragment in lowered for fragment in PLACEHOLDER_FRAGMENTS)
 
 
+def resolve_reference(env: EnvFile, setting: Setting) -> Setting:
+    """A secret written as ${OTHER} (or $OTHER): judge OTHER when the file sets it; when it does not,
+    the value comes from the environment at run time and the file cannot tell (error, not weak)."""
+    seen = {setting.name}
+    while (match := REFERENCE.fullmatch(setting.value.strip())) is not None:
+        target = match.group(1) or match.group(2)
+        value = env.values.get(target)
+        if not value or target in seen:
+            raise ProbeError(f"{setting.where} refers to ${{{target}}}, which the env file does not set: "
+                             "the value comes from the environment at run time, could not judge it")
+        seen.add(target)
+        setting = Setting(setting.name, setting.wanted, value, setting.line)
+    return setting
+
+
 def strength_evidence(name: str, value: str) -> list[Evidence]:
     """Length, distinct characters and placeholder test; never the value itself."""
     return [
@@ -277,6 +298,7 @@ async def jwt_secret(ctx: ProbeContext) -> Outcome:
     setting = env.lookup("JWT_SECRET")
     if setting is None:
         return unset(env, "JWT_SECRET", "tokens cannot be signed securely")
+    setting = resolve_reference(env, setting)
     ctx.hide(setting.value)
     evidence = strength_evidence("JWT_SECRET", setting.value)
     status = all_ok(evidence)
@@ -334,7 +356,10 @@ def encryption_key_evidence(setting: Setting, jwt: str | None) -> list[Evidence]
 @probe("config.encryption-key")
 async def encryption_key(ctx: ProbeContext) -> Outcome:
     env = await load_env(ctx)
-    keys = [s for s in (env.lookup("ENCRYPTION_KEY"), env.lookup("CREDENTIAL_ENCRYPTION_KEY")) if s]
+    keys = [resolve_reference(env, s) for s in (env.lookup("ENCRYPTION_KEY"), env.lookup("CREDENTIAL_ENCRYPTION_KEY"))
+            if s]
+    for key in keys:
+        ctx.hide(key.value)  # a ${REF} may name a variable whose name does not look secret
     if not keys:
         return outcome(
             Status.FAIL,
@@ -342,6 +367,10 @@ async def encryption_key(ctx: ProbeContext) -> Outcome:
             "the first 32 bytes of JWT_SECRET, so one leaked secret opens both",
             [Evidence("ENCRYPTION_KEY / CREDENTIAL_ENCRYPTION_KEY", "set", "not set", False)], raw=env_raw(env))
     jwt = env.lookup("JWT_SECRET")
+    try:
+        jwt = resolve_reference(env, jwt) if jwt else None
+    except ProbeError:
+        jwt = None  # JWT_SECRET comes from elsewhere: the key cannot be compared with it
     evidence = [line for key in keys for line in encryption_key_evidence(key, jwt.value if jwt else None)]
     status = all_ok(evidence)
     names = " and ".join(k.name for k in keys)

@@ -77,7 +77,10 @@ class ProbeContext:
             context = ssl.create_default_context()
             ca_file = self.setting("api.ca_file")
             if ca_file:
-                context.load_verify_locations(ca_file)
+                try:
+                    context.load_verify_locations(ca_file)
+                except (OSError, ssl.SSLError) as exc:  # could not tell: our trust anchor, not the target
+                    raise ProbeError(f"cannot load api.ca_file {ca_file}: {getattr(exc, 'strerror', None) or exc}") from None
             self._ssl_context = context
         return self._ssl_context
 

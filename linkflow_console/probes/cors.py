@@ -1,7 +1,9 @@
 """`http.cors`: foreign origins refused (preflight and simple request), the frontend origin allowed.
 
-A foreign origin is https://evil.example and, when a frontend origin is configured, a look-alike
-(the frontend's host with .evil.example appended) that catches prefix matching. A preflight only
+Foreign origins are https://evil.example, `null` (what sandboxed iframes and file: pages send, so
+`Access-Control-Allow-Origin: null` opens the API to any page) and, when a frontend origin is
+configured, two look-alikes: the frontend's host with .evil.example appended (prefix matching) and
+with evil prepended (suffix matching, evilapp.example.com). A preflight only
 counts as allowing an origin when it also answers 2xx, because browsers reject any other preflight.
 """
 
@@ -19,6 +21,9 @@ if TYPE_CHECKING:
     import httpx
 
 FOREIGN_ORIGIN = "https://evil.example"
+# Sandboxed iframes, data: and file: pages send `Origin: null`: an attacker can always send it, so
+# `Access-Control-Allow-Origin: null` opens the API to any page.
+NULL_ORIGIN = "null"
 PREFLIGHT_HEADERS = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"}
 
 
@@ -29,11 +34,13 @@ class CorsAnswer:
     status: int
     allow_origin: str | None
     allow_credentials: bool
+    vary: str = ""
 
     @classmethod
     def read(cls, kind: str, origin: str, response: httpx.Response) -> CorsAnswer:
         credentials = response.headers.get("access-control-allow-credentials", "").strip().lower() == "true"
-        return cls(kind, origin, response.status_code, response.headers.get("access-control-allow-origin"), credentials)
+        return cls(kind, origin, response.status_code, response.headers.get("access-control-allow-origin"),
+                   credentials, response.headers.get("vary", ""))
 
     @property
     def allows(self) -> bool:
@@ -56,6 +63,16 @@ def lookalike(origin: str) -> str:
     return f"{parts.scheme}://{parts.hostname}.evil.example"
 
 
+def suffix_lookalike(origin: str) -> str:
+    """Catches suffix matching (endswith("app.example.com")): evilapp.example.com is not a subdomain."""
+    parts = urlsplit(origin)
+    return f"{parts.scheme}://evil{parts.hostname}"
+
+
+def who(origin: str) -> str:
+    return "the null origin (any sandboxed iframe or file: page)" if origin == NULL_ORIGIN else origin
+
+
 def requests_from(origin: str, url: str) -> list[tuple[str, str, dict[str, str]]]:
     return [("OPTIONS", url, {"Origin": origin} | PREFLIGHT_HEADERS), ("GET", url, {"Origin": origin})]
 
@@ -68,10 +85,11 @@ def foreign_verdict(answers: list[CorsAnswer]) -> str | None:
     with_credentials = [a for a in allowed if a.reflected and a.allow_credentials]
     reflected = [a for a in allowed if a.reflected]
     if with_credentials:
-        return (f"Foreign origin reflected WITH credentials: {with_credentials[0].origin} can read authenticated "
-                f"responses ({with_credentials[0].kind})")
+        return (f"Foreign origin reflected WITH credentials: {who(with_credentials[0].origin)} can read "
+                f"authenticated responses ({with_credentials[0].kind})")
     if reflected:
-        return f"foreign origin {reflected[0].origin} reflected in Access-Control-Allow-Origin ({reflected[0].kind})"
+        return (f"foreign origin {who(reflected[0].origin)} reflected in Access-Control-Allow-Origin "
+                f"({reflected[0].kind})")
     return f"Access-Control-Allow-Origin: * allows any origin ({allowed[0].kind})"
 
 
@@ -79,7 +97,7 @@ def foreign_verdict(answers: list[CorsAnswer]) -> str | None:
 async def cors(ctx: ProbeContext) -> Outcome:
     url = ctx.setting("api.base_url") + ctx.setting("api.health_path")
     frontend: str | None = ctx.setting("api.frontend_origin")
-    foreign_origins = [FOREIGN_ORIGIN] + ([lookalike(frontend)] if frontend else [])
+    foreign_origins = [FOREIGN_ORIGIN, NULL_ORIGIN] + ([lookalike(frontend), suffix_lookalike(frontend)] if frontend else [])
     requests = [r for origin in foreign_origins for r in requests_from(origin, url)]
     if frontend:
         requests.append(requests_from(frontend, url)[0])
@@ -96,6 +114,10 @@ async def cors(ctx: ProbeContext) -> Outcome:
     if frontend_answer:
         answer = frontend_answer[0]
         evidence.append(Evidence(f"preflight from {frontend} (frontend)", "allowed", answer.describe(), answer.allows))
+        if answer.reflected:
+            # An answer that depends on Origin without `Vary: Origin` can be served from a shared
+            # cache to another origin (information: browsers still check the origin).
+            evidence.append(Evidence("Vary on the frontend's answer", "Origin", answer.vary or "(none)", None))
     if failure:
         return outcome(Status.FAIL, failure, evidence, raw=raw)
     if not frontend_answer:

@@ -118,9 +118,11 @@ def judge_csp(policies: list[Policy], present: bool) -> tuple[list[Finding], str
         return [missing], f"CSP {actual}"
     modifier, why = max((observatory_csp_modifier(p) for p in policies), key=lambda result: result[0])
     header = Finding(Status.PASS, Evidence("Content-Security-Policy", expected, "present", True), modifier, "")
-    # Browsers enforce every policy: a weakness is real only when every policy has it.
-    weak = [s for s in script_weaknesses(policies[0]) if all(s in script_weaknesses(p) for p in policies[1:])]
-    directive, sources = script_sources(policies[0])
+    # Browsers enforce every policy: a weakness is real only when every policy that restricts
+    # scripts has it (a separate `frame-ancestors 'none'` policy restricts no script).
+    restricting = [p for p in policies if script_sources(p)[1] is not None] or policies[:1]
+    weak = [s for s in script_weaknesses(restricting[0]) if all(s in script_weaknesses(p) for p in restricting[1:])]
+    directive, sources = script_sources(restricting[0])
     label = "CSP script sources"
     expected_sources = "no 'unsafe-inline', 'unsafe-eval', wildcard or scheme sources (unless nonce/hash)"
     if weak:
@@ -134,10 +136,12 @@ def judge_csp(policies: list[Policy], present: bool) -> tuple[list[Finding], str
 
 # --- HSTS, framing, nosniff, referrer ---------------------------------------------------------
 
-def judge_hsts(value: str | None) -> Finding:
+def judge_hsts(values: list[str]) -> Finding:
+    """RFC 6797 8.1: with several Strict-Transport-Security headers, a browser uses only the first."""
     label, expected = "Strict-Transport-Security", f"max-age >= {HSTS_MIN_MAX_AGE}"
-    if value is None:
+    if not values:
         return Finding(Status.FAIL, Evidence(label, expected, "missing", False), -20, "HSTS missing")
+    value = values[0].split(",")[0].strip()  # a proxy may have folded several headers into one
     match = re.search(r"(?:^|;)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:;|$)", value, re.IGNORECASE)
     if match is None:
         return Finding(Status.FAIL, Evidence(label, expected, f"{value} (no max-age)", False), -20, "HSTS invalid")
@@ -160,8 +164,11 @@ def judge_framing(x_frame_options: str | None, policies: list[Policy]) -> Findin
     if ancestors:  # browsers ignore X-Frame-Options when frame-ancestors is present
         actual = f"CSP frame-ancestors {' '.join(ancestors[0])} (X-Frame-Options ignored)"
         return Finding(Status.FAIL, Evidence(label, expected, actual, False), -20, "frame-ancestors allows any site")
-    value = (x_frame_options or "").strip().upper()
-    if value in ("DENY", "SAMEORIGIN"):
+    # HTML's X-Frame-Options processing: the values of every header, split on commas; one distinct
+    # DENY or SAMEORIGIN is that policy, and several distinct values that include one of them block.
+    tokens = {t.strip().upper() for t in (x_frame_options or "").split(",") if t.strip()}
+    if tokens & {"DENY", "SAMEORIGIN"}:
+        value = next(iter(tokens)) if len(tokens) == 1 else "DENY (conflicting values block framing)"
         return Finding(Status.PASS, Evidence(label, expected, f"X-Frame-Options {value}", True), 0, "")
     actual = f"X-Frame-Options {x_frame_options}" if x_frame_options else "no X-Frame-Options, no frame-ancestors"
     note = "no clickjacking protection" if not x_frame_options else f"X-Frame-Options {x_frame_options!r} not DENY/SAMEORIGIN"
@@ -170,7 +177,8 @@ def judge_framing(x_frame_options: str | None, policies: list[Policy]) -> Findin
 
 def judge_nosniff(value: str | None) -> Finding:
     evidence = Evidence("X-Content-Type-Options", "nosniff", value or "missing")
-    return Finding(Status.PASS, evidence, 0 if (value or "").strip().lower() == "nosniff" else -5, "")
+    first = (value or "").split(",")[0].strip().lower()  # Fetch: only the first value counts
+    return Finding(Status.PASS, evidence, 0 if first == "nosniff" else -5, "")
 
 
 PRIVATE_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
@@ -209,7 +217,7 @@ async def security_headers(ctx: ProbeContext) -> Outcome:
     policies = parse_policies(csp_values)
     csp_findings, csp_result = judge_csp(policies, bool(csp_values))
     findings = [
-        judge_hsts(headers.get("strict-transport-security")),
+        judge_hsts(headers.get_list("strict-transport-security")),
         *csp_findings,
         judge_framing(headers.get("x-frame-options"), policies),
         judge_nosniff(headers.get("x-content-type-options")),

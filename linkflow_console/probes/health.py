@@ -66,7 +66,7 @@ async def _read_health(ctx: ProbeContext, path_key: str) -> HealthReply:
         return reply
     try:
         body = json.loads(response.text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting ([[[[...)
         body = None
     if not isinstance(body, dict):
         reply.verdict = outcome(
@@ -81,16 +81,17 @@ async def _read_health(ctx: ProbeContext, path_key: str) -> HealthReply:
 
 
 def failure_reason(data: dict[str, Any]) -> str:
-    """Why an endpoint says it is not fine: a reason/message field, else the failing checks."""
+    """Why an endpoint says it is not fine: the failing checks by name (LinkFlow's envelope adds a
+    generic error message beside them, which names no dependency), else a reason/message field."""
+    failing = failing_checks(data)
+    if failing:
+        return "; ".join(f"{name}: {value}" for name, value in failing.items())
     for key in ("reason", "message", "error", "details"):
         value = data.get(key)
         if isinstance(value, dict):
             value = value.get("message") or value.get("code")
         if value:
             return str(value)
-    failing = failing_checks(data)
-    if failing:
-        return "; ".join(f"{name}: {value}" for name, value in failing.items())
     return "no reason given"
 
 

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     import httpx
 
 SNIPPET_CHARS = 160
+MAX_BODY_BYTES = 16 * 1024 * 1024  # more than any health, metrics or OpenAPI answer needs
+TRUNCATED = "linkflow_console.truncated"
 Headers = dict[str, str] | None
 
 
@@ -30,16 +32,41 @@ def api_url(ctx: ProbeContext, path_key: str) -> str:
 
 
 async def send(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
-    """One request; a transport failure is `error` (could not tell), never `fail`."""
+    """One request; a transport failure is `error` (could not tell), never `fail`.
+
+    A hostile target cannot hang or exhaust us: the whole answer (headers and body) must arrive
+    within the client's read timeout (a slow drip is cut), and at most MAX_BODY_BYTES of the body
+    are kept (an endless body is cut; `truncated()` tells)."""
     import httpx
 
+    limit = client.timeout.read or client.timeout.connect or 0
+    answered = False
     try:
-        return await client.request(method, url, **kwargs)
-    except httpx.TimeoutException:
-        seconds = client.timeout.read or client.timeout.connect or 0
-        raise ProbeError(f"{method} {url}: no answer within {seconds:.1f} s") from None
+        async with asyncio.timeout(limit or None):
+            async with client.stream(method, url, **kwargs) as response:
+                answered = True
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_BODY_BYTES:
+                        response.extensions = {**response.extensions, TRUNCATED: True}
+                        del body[MAX_BODY_BYTES:]
+                        break
+            response._content = bytes(body)  # what .content/.text read; the stream is closed
+            return response
+    except (httpx.TimeoutException, TimeoutError):
+        if answered:
+            raise ProbeError(f"{method} {url}: body not complete within {limit:.1f} s (a slow drip)") from None
+        raise ProbeError(f"{method} {url}: no answer within {limit:.1f} s") from None
     except httpx.HTTPError as exc:
         raise ProbeError(f"{method} {url} failed: {type(exc).__name__}: {exc or 'no detail'}") from None
+    except httpx.InvalidURL as exc:
+        raise ProbeError(f"{method} {url}: invalid URL: {exc}") from None
+
+
+def truncated(response: httpx.Response) -> bool:
+    """True when the body was longer than MAX_BODY_BYTES and only its start was kept."""
+    return bool(response.extensions.get(TRUNCATED))
 
 
 async def fetch(ctx: ProbeContext, url: str, method: str = "GET", **kwargs: Any) -> httpx.Response:

@@ -31,6 +31,8 @@ def milliseconds(seconds: float) -> str:
 async def latency_p95(ctx: ProbeContext) -> Outcome:
     url = api_url(ctx, "api.latency_path")
     wanted = int(ctx.setting("api.latency_samples"))
+    if wanted < MIN_SAMPLES:
+        raise ProbeError(f"api.latency_samples is {wanted}: a p95 needs at least {MIN_SAMPLES} samples")
     deadline = time.perf_counter() + ctx.timeout * BUDGET_SHARE
     await ctx.ensure_reachable(url)
     durations: list[float] = []
@@ -49,6 +51,8 @@ async def latency_p95(ctx: ProbeContext) -> Outcome:
                 break  # the time budget ran out mid-request: that sample is not counted
             durations.append(time.perf_counter() - started)
             status_codes.append(response.status_code)
+    if not durations:
+        raise ProbeError(f"no GET of {url} completed within {ctx.timeout * BUDGET_SHARE:.1f} s: could not measure")
     if len(durations) < MIN_SAMPLES:
         raise ProbeError(
             f"only {len(durations)} of {wanted} samples within {ctx.timeout * BUDGET_SHARE:.1f} s "

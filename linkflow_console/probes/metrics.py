@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.http import fetch, rate_limited, response_raw, snippet
+from linkflow_console.probes.http import MAX_BODY_BYTES, fetch, rate_limited, response_raw, snippet, truncated
 
 if TYPE_CHECKING:
     import httpx
@@ -104,6 +104,13 @@ async def scrape(ctx: ProbeContext) -> httpx.Response:
     return await ctx.shared(("scrape", url), lambda: fetch(ctx, url, headers={"Accept": ACCEPT}))
 
 
+def refuse_truncated(response: httpx.Response) -> None:
+    """Half a document says nothing about the rest: an endless or huge answer is could-not-tell."""
+    if truncated(response):
+        raise ProbeError(f"metrics endpoint answered more than {MAX_BODY_BYTES // 2**20} MiB: "
+                         "not read to the end, could not tell")
+
+
 def content_type(response: httpx.Response) -> str:
     return response.headers.get("content-type", "").lower()
 
@@ -122,6 +129,7 @@ async def metrics_exposed(ctx: ProbeContext) -> Outcome:
                        [status_line], raw=raw)
     if code != 200:
         return outcome(Status.FAIL, f"metrics endpoint answered {code}", [status_line], raw=raw)
+    refuse_truncated(response)
     try:
         families = parse_exposition(response.text, content_type(response))
     except NotPrometheusText as exc:
@@ -175,6 +183,7 @@ async def key_metrics(ctx: ProbeContext) -> Outcome:
         return limited
     if response.status_code != 200:
         raise ProbeError(f"metrics endpoint answered {response.status_code}; could not read the metrics")
+    refuse_truncated(response)
     try:
         exposed = Scrape(parse_exposition(response.text, content_type(response)))
     except NotPrometheusText as exc:

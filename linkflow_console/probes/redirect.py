@@ -29,8 +29,15 @@ async def https_redirect(ctx: ProbeContext) -> Outcome:
         summary = f"no redirect: GET {url} answered {code}" + (" without Location" if code in PERMANENT + TEMPORARY else "")
         return outcome(Status.FAIL, summary, [status_line, Evidence("Location", f"https://…{path}", location or "none", False)], raw=raw)
 
-    target = urlsplit(urljoin(url, location))
+    try:
+        target = urlsplit(urljoin(url, location))
+        target.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        summary = f"{code} redirect to an invalid URL ({exc}): {location}"
+        return outcome(Status.FAIL, summary, [status_line, Evidence("Location", f"https://…{path}", location, False)],
+                       raw=raw)
     host = urlsplit(url).hostname
+    path = urlsplit(url).path or "/"  # what was asked: api.http_url may carry a path prefix
     evidence = [
         status_line,
         Evidence("Location", f"https://{host}…{path}", location),

@@ -64,6 +64,7 @@ HELLO_RETRY_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb
 
 RECORD_HANDSHAKE, RECORD_ALERT = 22, 21
 HANDSHAKE_SERVER_HELLO = 2
+MAX_SERVER_HELLO = 1 << 16  # real ones are a few hundred bytes
 EXT_SERVER_NAME, EXT_GROUPS, EXT_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS = 0, 10, 11, 13
 EXT_SUPPORTED_VERSIONS, EXT_PSK_MODES, EXT_KEY_SHARE, EXT_RENEGOTIATION_INFO = 43, 45, 51, 0xFF01
 ALERT_NAMES = {40: "handshake_failure", 70: "protocol_version", 71: "insufficient_security", 80: "internal_error",
@@ -124,6 +125,7 @@ class VersionResult:
     version: TLSVersion
     state: str  # "offered", "refused", "could-not-test"
     detail: str
+    tls_answer: bool = False  # the server sent a TLS record (ServerHello or alert), not just a close
 
 
 class _NotTLS(Exception):
@@ -135,7 +137,11 @@ class _Alert(Exception):
 
 
 def _parse_server_hello(body: bytes) -> tuple[int, int, bool]:
-    """(selected version, cipher suite, is HelloRetryRequest) from a ServerHello body."""
+    """(selected version, cipher suite, is HelloRetryRequest) from a ServerHello body; _NotTLS when
+    the body is too short to be one."""
+    # version (2) + random (32) + session id length (1) + id + cipher (2) + compression (1)
+    if len(body) < 35 or len(body) < 38 + body[34]:
+        raise _NotTLS(f"sent a malformed ServerHello ({len(body)} bytes)")
     legacy_version = int.from_bytes(body[0:2], "big")
     random = body[2:34]
     position = 35 + body[34]
@@ -167,6 +173,9 @@ async def _read_server_hello(reader: asyncio.StreamReader) -> bytes:
             code = payload[1] if len(payload) > 1 else -1
             raise _Alert(f"alert {code} {ALERT_NAMES.get(code, '')}".rstrip())
         handshake += payload
+        if len(handshake) >= 4 and int.from_bytes(handshake[1:4], "big") > MAX_SERVER_HELLO:
+            raise _NotTLS(f"announced a {int.from_bytes(handshake[1:4], 'big')}-byte handshake message, "
+                          "too long for a ServerHello")
         if len(handshake) >= 4 and len(handshake) >= 4 + int.from_bytes(handshake[1:4], "big"):
             if handshake[0] != HANDSHAKE_SERVER_HELLO:
                 raise _NotTLS(f"sent handshake message {handshake[0]} instead of a ServerHello")
@@ -188,6 +197,7 @@ async def try_version(host: str, port: int, server_name: str | None, version: TL
                 server_hello = await _read_server_hello(reader)
             finally:
                 writer.close()
+        selected, cipher, retry = _parse_server_hello(server_hello)
     except TimeoutError:
         return result("could-not-test", f"no answer within {limit:.1f} s")
     except asyncio.IncompleteReadError as exc:
@@ -196,22 +206,26 @@ async def try_version(host: str, port: int, server_name: str | None, version: TL
     except ConnectionResetError:
         return result("refused", "refused (connection reset, no ServerHello)")
     except _Alert as alert:
-        return result("refused", f"refused ({alert}, no ServerHello)")
+        return VersionResult(version, "refused", f"refused ({alert}, no ServerHello)", tls_answer=True)
     except _NotTLS as exc:
         return result("could-not-test", str(exc))
     except OSError as exc:
         return result("could-not-test", f"cannot connect: {exc.strerror or type(exc).__name__}")
-    selected, cipher, retry = _parse_server_hello(server_hello)
     if selected != version:
+        # A server that answers a 1.0 hello with a 1.2 ServerHello did not accept 1.0: judged by the
+        # version it selects, whatever it picked instead.
         name = TLSVersion(selected).label if selected in TLSVersion._value2member_map_ else hex(selected)
-        return result("refused", f"refused (server selected {name})")
+        return VersionResult(version, "refused", f"refused (server selected {name})", tls_answer=True)
     suite = {**LEGACY_SUITES, **TLS13_SUITES}.get(cipher, f"0x{cipher:04x}")
-    return result("offered", f"offered ({'HelloRetryRequest' if retry else suite})")
+    return VersionResult(version, "offered", f"offered ({'HelloRetryRequest' if retry else suite})", tls_answer=True)
 
 
 async def negotiated_session(ctx: ProbeContext, host: str, port: int, limit: float) -> dict[str, str]:
     """What a normal verified client (Python ssl, profile trust anchors) negotiates: info only."""
-    context = ctx.ssl_context()
+    try:
+        context = ctx.ssl_context()
+    except ProbeError as exc:
+        return {"negotiated": f"no TLS session: {exc}"}
     if context is False:
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -235,7 +249,8 @@ async def negotiated_session(ctx: ProbeContext, host: str, port: int, limit: flo
     return info
 
 
-def verdict(results: list[VersionResult], legacy_offered: list[str], modern_offered: list[str]) -> tuple[Status, str]:
+def verdict(results: list[VersionResult], legacy_offered: list[str], modern_offered: list[str],
+            negotiated: str = "") -> tuple[Status, str]:
     untested = [r for r in results if r.state == "could-not-test"]
     if legacy_offered:
         return Status.FAIL, f"{' and '.join(legacy_offered)} accepted: must be refused"
@@ -243,6 +258,15 @@ def verdict(results: list[VersionResult], legacy_offered: list[str], modern_offe
     if untested_legacy or (not modern_offered and untested):
         first = (untested_legacy or untested)[0]
         raise ProbeError(f"could not test {first.version.label}: {first.detail}")
+    if not modern_offered and not any(r.tls_answer for r in results):
+        # Closing on every hello without one TLS byte is no answer (a dead backend behind a TCP
+        # proxy looks like this), not proof that 1.2 and 1.3 are refused.
+        raise ProbeError("no TLS answer to any ClientHello (every connection closed without a ServerHello "
+                         "or alert): cannot tell which versions the server accepts")
+    if not modern_offered and negotiated.startswith(("TLSv1.2", "TLSv1.3")):
+        # Our hand-built hellos went unanswered, yet a default client negotiated a modern version.
+        raise ProbeError(f"the hand-built TLS 1.2/1.3 hellos were refused, but a default client negotiated "
+                         f"{negotiated}: could not test")
     if not modern_offered:
         return Status.FAIL, "neither TLS 1.2 nor TLS 1.3 accepted"
     return Status.PASS, f"TLS 1.0/1.1 refused; {' and '.join(modern_offered)} accepted"
@@ -269,7 +293,7 @@ async def tls_versions(ctx: ProbeContext) -> Outcome:
     offered = {r.version for r in results if r.state == "offered"}
     legacy_offered = [v.label for v in LEGACY_VERSIONS if v in offered]
     modern_offered = [v.label for v in MODERN_VERSIONS if v in offered]
-    status, summary = verdict(results, legacy_offered, modern_offered)
+    status, summary = verdict(results, legacy_offered, modern_offered, session["negotiated"])
     evidence = [
         Evidence(r.version.label, "refused" if r.version in LEGACY_VERSIONS else "offered (1.2 or 1.3)", r.detail,
                  r.state == "refused" if r.version in LEGACY_VERSIONS else None)

@@ -185,3 +185,33 @@ async def test_secret_values_from_env_file_are_hidden(tmp_path: Path) -> None:
     for secret in (DB_PASSWORD, "redis-pass-1234", "s3-secret-value-abc", STRONG_JWT, ENCRYPTION_KEY):
         assert ctx.scrub(f"x {secret} y") == f"x {REDACTED} y"
     assert ctx.scrub("production") == "production"
+
+
+async def test_bom_crlf_export_tab_and_spacing(tmp_path: Path) -> None:
+    # Written by a Windows editor: a UTF-8 BOM before the first name, CRLF line ends.
+    text = "APP_ENVIRONMENT = production\r\nexport\tLOG_FORMAT = \"json\"\r\nAPP_DEBUG=false\r\n"
+    (tmp_path / "production.env").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    result = await run("config.app-environment", tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert result.raw["APP_ENVIRONMENT"] == "APP_ENVIRONMENT, line 1"
+    assert "malformed_lines" not in result.raw
+    assert (await run("config.log-format", tmp_path)).status is Status.PASS
+
+
+async def test_secret_given_as_an_undefined_reference_is_error_not_weak(tmp_path: Path) -> None:
+    # JWT_SECRET=${LINKFLOW_JWT}: the value comes from the environment at run time; 15 characters of
+    # "${LINKFLOW_JWT}" say nothing about its strength.
+    write_env(tmp_path, JWT_SECRET="${LINKFLOW_JWT}")
+    result = await run("config.jwt-secret", tmp_path)
+    assert result.status is Status.ERROR, result.summary
+    assert "refers to" in result.summary and "could not judge" in result.summary
+
+
+async def test_secret_given_as_a_reference_defined_in_the_file_is_judged(tmp_path: Path) -> None:
+    write_env(tmp_path, JWT_SECRET="${SIGNING}", SIGNING=STRONG_JWT, ENCRYPTION_KEY="$AES", AES=ENCRYPTION_KEY)
+    result = await run("config.jwt-secret", tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert evidence_line(result, "JWT_SECRET length").actual == str(len(STRONG_JWT))
+    key = await run("config.encryption-key", tmp_path)
+    assert key.status is Status.PASS, key.summary
+    assert ENCRYPTION_KEY not in json.dumps(key.to_dict()) and STRONG_JWT not in json.dumps(result.to_dict())

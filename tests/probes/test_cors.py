@@ -10,7 +10,16 @@ import trustme
 
 from linkflow_console.probes.base import ProbeResult, Status
 from tests.servers.tls import ca_file, certificate_authority, server_tls_context  # noqa: F401
-from tests.servers.web import WebServer, cors, evidence, run_with_api, silent_port, web_server  # noqa: F401
+from tests.servers.web import (  # noqa: F401
+    Reply,
+    Request,
+    WebServer,
+    cors,
+    evidence,
+    run_with_api,
+    silent_port,
+    web_server,
+)
 
 FRONTEND = "https://app.example.com"
 
@@ -79,3 +88,62 @@ async def test_silent_server_is_error(silent_port, ca_file, tmp_path):  # noqa: 
     result = await check_cors(f"https://127.0.0.1:{silent_port}", ca_file, tmp_path)
     assert result.status is Status.ERROR
     assert "no answer within" in result.summary
+
+
+@pytest.fixture(scope="module")
+def app_server(web_server: Callable[..., WebServer], certificate_authority: trustme.CA) -> Callable[..., str]:  # noqa: F811
+    def start(app) -> str:
+        return web_server(app, tls=server_tls_context(certificate_authority)).url
+
+    return start
+
+
+def allow_null_with_credentials(request: Request) -> Reply:
+    """The frontend exactly, and `null` for everybody else (a "deny" that is really an allow)."""
+    origin = request.headers.get("origin")
+    allowed = origin if origin == FRONTEND else "null"
+    return Reply(204 if request.method == "OPTIONS" else 200,
+                 [("Access-Control-Allow-Origin", allowed), ("Access-Control-Allow-Credentials", "true"),
+                  ("Vary", "Origin")], b"")
+
+
+async def test_allow_origin_null_with_credentials_fails_loudest(app_server, ca_file, tmp_path):  # noqa: F811
+    result = await check_cors(app_server(allow_null_with_credentials), ca_file, tmp_path)
+    assert result.status is Status.FAIL, result.summary
+    assert result.summary.startswith("Foreign origin reflected WITH credentials: the null origin")
+    assert evidence(result, "GET from null").ok is False
+    assert evidence(result, "preflight from https://evil.example").ok is True  # "null" is not evil.example
+
+
+def reflect_on_preflight_only(request: Request) -> Reply:
+    if request.method == "OPTIONS":
+        return Reply(204, [("Access-Control-Allow-Origin", request.headers.get("origin", "")),
+                           ("Access-Control-Allow-Methods", "POST")], b"")
+    return Reply(200)
+
+
+async def test_origin_reflected_only_on_preflight_fails(app_server, ca_file, tmp_path):  # noqa: F811
+    result = await check_cors(app_server(reflect_on_preflight_only), ca_file, tmp_path)
+    assert result.status is Status.FAIL, result.summary
+    assert "(preflight)" in result.summary
+    assert evidence(result, "GET from https://evil.example").ok is True
+
+
+def suffix_match(request: Request) -> Reply:
+    """The classic strings.HasSuffix(origin, "app.example.com") allowlist."""
+    origin = request.headers.get("origin", "")
+    headers = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")] if origin.endswith("app.example.com") else []
+    return Reply(204 if request.method == "OPTIONS" else 200, headers, b"")
+
+
+async def test_suffix_matching_is_caught_by_the_suffix_lookalike(app_server, ca_file, tmp_path):  # noqa: F811
+    result = await check_cors(app_server(suffix_match), ca_file, tmp_path)
+    assert result.status is Status.FAIL, result.summary
+    assert "https://evilapp.example.com" in result.summary
+    assert evidence(result, "preflight from https://app.example.com.evil.example").ok is True
+
+
+async def test_vary_of_the_frontend_answer_is_in_the_evidence(cors_server, ca_file, tmp_path):  # noqa: F811
+    result = await check_cors(cors_server("allowlist"), ca_file, tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert evidence(result, "Vary on the frontend's answer").actual == "Origin"

@@ -11,6 +11,7 @@ import trustme
 from linkflow_console.probes.base import ProbeResult, Status
 from tests.servers.tls import ca_file, certificate_authority, server_tls_context  # noqa: F401
 from tests.servers.web import (  # noqa: F401
+    Reply,
     WebServer,
     evidence,
     refused_port,
@@ -107,3 +108,64 @@ async def test_unanswered_port_is_error(port_fixture, reason, request, ca_file, 
     result = await check_headers(f"https://127.0.0.1:{port}", ca_file, tmp_path)
     assert result.status is Status.ERROR
     assert reason in result.summary
+
+
+@pytest.fixture(scope="module")
+def https_server_list(web_server: Callable[..., WebServer], certificate_authority: trustme.CA) -> Callable[[list], str]:  # noqa: F811
+    """Like https_server, with headers as a list: the same name may repeat."""
+    def start(headers: list[tuple[str, str]]) -> str:
+        return web_server(lambda request: Reply(200, headers), tls=server_tls_context(certificate_authority)).url
+
+    return start
+
+
+def strong_except(*names: str) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in STRONG.items() if name not in names]
+
+
+async def test_several_hsts_headers_judge_the_first(https_server_list, ca_file, tmp_path):  # noqa: F811
+    # RFC 6797 8.1: only the first Strict-Transport-Security header counts.
+    headers = strong_except("Strict-Transport-Security") + [
+        ("Strict-Transport-Security", "max-age=31536000"), ("Strict-Transport-Security", "max-age=0")]
+    result = await check_headers(https_server_list(headers), ca_file, tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert evidence(result, "Strict-Transport-Security").actual == "max-age=31536000"
+
+    headers = strong_except("Strict-Transport-Security") + [
+        ("strict-transport-security", 'max-age="86400"'), ("Strict-Transport-Security", "max-age=31536000")]
+    result = await check_headers(https_server_list(headers), ca_file, tmp_path)
+    assert result.status is Status.WARN, result.summary
+    assert "HSTS max-age 86400 s below 15552000" in result.summary
+
+
+async def test_repeated_x_frame_options_deny_protects(https_server_list, ca_file, tmp_path):  # noqa: F811
+    # Two proxies each adding DENY is common; browsers treat DENY, DENY as DENY.
+    headers = strong_except("Content-Security-Policy", "X-Frame-Options") + [
+        ("Content-Security-Policy", "default-src 'self'"), ("X-Frame-Options", "DENY"), ("x-frame-options", "deny")]
+    result = await check_headers(https_server_list(headers), ca_file, tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert evidence(result, "Frame protection").actual == "X-Frame-Options DENY"
+
+
+async def test_unsafe_inline_is_not_hidden_by_a_separate_frame_ancestors_policy(https_server_list, ca_file, tmp_path):  # noqa: F811
+    # Two CSP headers: the second restricts no script, so the first's 'unsafe-inline' still applies.
+    headers = strong_except("Content-Security-Policy") + [
+        ("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'"),
+        ("Content-Security-Policy", "frame-ancestors 'none'")]
+    result = await check_headers(https_server_list(headers), ca_file, tmp_path)
+    assert result.status is Status.WARN, result.summary
+    assert evidence(result, "CSP script sources").actual == "script-src allows 'unsafe-inline'"
+    assert evidence(result, "Frame protection").actual == "CSP frame-ancestors 'none'"
+
+
+async def test_a_second_strict_policy_neutralises_the_first_ones_weakness(https_server_list, ca_file, tmp_path):  # noqa: F811
+    headers = strong_except("Content-Security-Policy") + [
+        ("Content-Security-Policy", "script-src 'self' 'unsafe-inline'"), ("Content-Security-Policy", "script-src 'self'")]
+    result = await check_headers(https_server_list(headers), ca_file, tmp_path)
+    assert result.status is Status.PASS, result.summary
+
+
+async def test_an_unreadable_ca_file_is_error_naming_it(https_server, tmp_path):
+    result = await check_headers(https_server(STRONG), tmp_path / "missing-ca.pem", tmp_path)
+    assert result.status is Status.ERROR  # our trust anchor is missing: we could not tell
+    assert "api.ca_file" in result.summary and "missing-ca.pem" in result.summary

@@ -10,6 +10,7 @@ import pytest
 from linkflow_console.probes.base import Status
 from tests.servers.api import api, api_server, refused_port, run_with_profile, silent_port  # noqa: F401
 from tests.servers.api import ApiServer, evidence_line
+from tests.servers.web import hostile_server  # noqa: F401
 
 HTML_ERROR_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 REDIS_DOWN = {"database": "ok", "redis": "error: dial tcp: connection refused"}
@@ -81,3 +82,37 @@ async def test_silent_port_is_error(silent_port: int, tmp_path: Path) -> None:
     result = await run("http.liveness", f"http://127.0.0.1:{silent_port}", tmp_path, timeout=1.0)
     assert result.status is Status.ERROR
     assert "no answer" in result.summary
+
+
+async def test_unhealthy_envelope_with_a_generic_error_still_names_the_dependency(api: ApiServer, tmp_path: Path) -> None:
+    # The envelope's error message ("service unhealthy") names no dependency; the checks do.
+    api.behaviour.health_checks = {"database": "error: dial tcp 10.0.0.5:5432: connect: connection refused",
+                                   "redis": "ok"}
+    api.behaviour.health_error = {"code": "SERVICE_UNAVAILABLE", "message": "service unhealthy"}
+    result = await run("http.health", api.url, tmp_path)
+    assert result.status is Status.FAIL
+    assert "database: error: dial tcp 10.0.0.5:5432" in result.summary
+    dependencies = await run("http.health-dependencies", api.url, tmp_path)
+    assert dependencies.status is Status.FAIL
+    assert "database 'error: dial tcp" in dependencies.summary
+
+
+async def test_hostile_deeply_nested_json_is_fail_not_a_crash(api: ApiServer, tmp_path: Path) -> None:
+    api.behaviour.health_body = "[" * 200_000
+    result = await run("http.health", api.url, tmp_path)
+    assert result.status is Status.FAIL, result.summary
+    assert "without a JSON object" in result.summary
+
+
+@pytest.mark.parametrize(("kind", "status", "reason"), [
+    ("endless-body", Status.FAIL, "without a JSON object"),  # cut at the body limit, then judged
+    ("slow-drip", Status.ERROR, "body not complete within"),  # cut by the probe itself, with its reason
+    ("endless-headers", Status.ERROR, "RemoteProtocolError"),
+    ("invalid-utf8", Status.FAIL, "without a JSON object"),
+])
+async def test_hostile_server_gets_a_verdict_or_a_reason(kind: str, status: Status, reason: str,
+                                                         hostile_server, tmp_path: Path) -> None:  # noqa: F811
+    result = await run("http.health", hostile_server(kind), tmp_path, timeout=1.0)
+    assert result.status is status, result.summary
+    assert reason in result.summary
+    assert "timed out after" not in result.summary  # the probe's own bound, not the engine's cut-off

@@ -118,3 +118,56 @@ async def test_refused_url_is_error(refused_port: int, tmp_path: Path) -> None:
     result = await run(f"http://127.0.0.1:{refused_port}/openapi.yaml", tmp_path)
     assert result.status is Status.ERROR
     assert "cannot connect" in result.summary
+
+
+ALIAS_BOMB = "openapi: 3.0.3\ninfo: {title: bomb, version: '1'}\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 9)) + "paths: {}\n"
+
+
+async def test_yaml_alias_bomb_fails_fast_instead_of_expanding(api: ApiServer, tmp_path: Path) -> None:
+    # 10**9 nodes once expanded: the converter and the validator would run (and eat memory) far past
+    # the probe's timeout, in a thread nobody can stop.
+    api.behaviour.openapi_text = ALIAS_BOMB
+    result = await run(f"{api.url}/docs/openapi.yaml", tmp_path)
+    assert result.status is Status.FAIL, result.summary
+    assert "alias bomb" in result.summary
+
+
+async def test_cyclic_alias_fails_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_text("openapi: 3.0.3\ninfo: {title: t, version: '1'}\nx: &x\n  y: *x\npaths: {}\n")
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.FAIL, result.summary
+    assert "cyclic YAML alias" in result.summary
+
+
+async def test_shared_aliases_of_a_real_document_still_validate(tmp_path: Path) -> None:
+    document = VALID_30 + "components:\n  responses:\n    Ok: &ok {description: ok}\n    Fine: *ok\n"
+    (tmp_path / "openapi.yaml").write_text(document)
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.PASS, result.summary
+
+
+async def test_document_from_a_url_cannot_make_us_read_local_files(api: ApiServer, tmp_path: Path) -> None:
+    secret = tmp_path / "local-secret.yaml"
+    secret.write_text("description: read from the operator's disk\n")
+    api.behaviour.openapi_text = VALID_30.replace(
+        "        200:\n          description: healthy\n", f"        200:\n          $ref: '{secret.as_uri()}'\n")
+    result = await run(f"{api.url}/docs/openapi.yaml", tmp_path)
+    assert result.status is Status.ERROR, result.summary
+    assert "not followed" in result.summary or "cannot be resolved" in result.summary
+
+
+async def test_local_file_may_refer_to_a_sibling_file(tmp_path: Path) -> None:
+    (tmp_path / "responses.yaml").write_text("Healthy:\n  description: healthy\n")
+    (tmp_path / "openapi.yaml").write_text(VALID_30.replace(
+        "        200:\n          description: healthy\n", "        200:\n          $ref: 'responses.yaml#/Healthy'\n"))
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.PASS, result.summary
+
+
+async def test_unresolvable_reference_is_error_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_text(VALID_30.replace(
+        "        200:\n          description: healthy\n", "        200:\n          $ref: 'missing.yaml#/Healthy'\n"))
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.ERROR, result.summary
+    assert "unexpectedly" not in result.summary

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
 from linkflow_console.probes.base import ProbeResult, Status
+from linkflow_console.probes.ports import port_state_everywhere
+from tests.servers import free_port
 from tests.servers.web import (  # noqa: F401
     WebServer,
     filtered_port,
@@ -73,3 +76,36 @@ async def test_unresolvable_host_is_error(tmp_path):
     result = await check("net.internal-ports", f"https://{'a' * 64}.example", tmp_path)
     assert result.status is Status.ERROR
     assert result.summary.startswith("cannot resolve")
+
+
+async def test_refused_public_port_still_proves_the_host_answers(refused_port, filtered_port, tmp_path):  # noqa: F811
+    # The API is down (its port refuses) but the host is up: silence on the internal port is a firewall.
+    result = await check("net.database-port", f"https://127.0.0.1:{refused_port}", tmp_path, database_port=filtered_port)
+    assert result.status is Status.PASS, result.summary
+    assert evidence(result, filtered_port).actual.startswith("filtered")
+
+
+async def test_a_refusing_internal_port_proves_the_host_answers(filtered_port, tmp_path):  # noqa: F811
+    second = free_port()  # nothing listens: refused
+    result = await check("net.internal-ports", f"https://127.0.0.1:{filtered_port}", tmp_path,
+                         internal_ports=[filtered_port, second])
+    assert result.status is Status.PASS, result.summary
+    assert "1 closed, 1 filtered" in result.summary
+
+
+@pytest.mark.parametrize("port", [0, 70000])
+async def test_port_outside_the_tcp_range_is_error_not_a_crash(port, public_url, tmp_path):  # noqa: F811
+    result = await check("net.internal-ports", public_url, tmp_path, internal_ports=[port])
+    assert result.status is Status.ERROR
+    assert "not a TCP port" in result.summary
+
+
+async def test_port_open_on_one_address_of_several_is_open(refused_port):  # noqa: F811
+    # A dual-stack host: the firewall covers IPv6 (here: nothing listens on ::1) but not IPv4.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        state = await port_state_everywhere(["::1", "127.0.0.1"], port, 1.0)
+    assert state.state == "open", state.detail
+    assert state.detail == "open (TCP connect accepted) on 127.0.0.1"

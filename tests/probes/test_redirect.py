@@ -75,3 +75,25 @@ async def test_unanswered_http_port_is_error(port_fixture, reason, request, tmp_
     result = await check_redirect(f"http://127.0.0.1:{port}", tmp_path)
     assert result.status is Status.ERROR
     assert reason in result.summary
+
+
+async def test_invalid_location_fails_without_traceback(web_server, tmp_path):  # noqa: F811
+    server = web_server(redirect(301, lambda path: "https://[not-an-address/api/v1/health"))
+    result = await check_redirect(server.url, tmp_path)
+    assert result.status is Status.FAIL, result.summary
+    assert "invalid URL" in result.summary
+
+
+async def test_http_url_with_a_path_prefix_keeps_the_whole_path(web_server, tmp_path):  # noqa: F811
+    # api.http_url = http://host/prefix: the request is /prefix/api/v1/health, and so must the redirect be.
+    server = web_server(redirect(301, lambda path: f"https://127.0.0.1:8443{path}"))
+    result = await check_redirect(server.url + "/prefix", tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert evidence(result, "path kept").actual == "/prefix" + HEALTH
+
+
+async def test_prefix_dropped_by_the_redirect_warns(web_server, tmp_path):  # noqa: F811
+    server = web_server(redirect(301, lambda path: f"https://127.0.0.1:8443{HEALTH}"))
+    result = await check_redirect(server.url + "/prefix", tmp_path)
+    assert result.status is Status.WARN, result.summary
+    assert "path not kept (/prefix/api/v1/health -> /api/v1/health)" in result.summary

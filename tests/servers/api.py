@@ -86,6 +86,8 @@ class Behaviour:
     health_checks: dict[str, str] = field(default_factory=lambda: {"database": "ok", "redis": "ok"})
     health_rate_limited: bool = False  # health routes answer 429 (the public limit is shared)
     health_body: str | None = None  # a raw body instead of JSON (e.g. an nginx error page)
+    # An envelope "error" beside the unhealthy data, e.g. {"code": "SERVICE_UNAVAILABLE", "message": "..."}
+    health_error: dict[str, str] | None = None
     metrics_text: str = field(default_factory=linkflow_metrics)
     metrics_status: int = 200
     metrics_content_type: str = "text/plain; version=0.0.4; charset=utf-8"
@@ -207,9 +209,12 @@ def _handler_for(server: ApiServer) -> type[BaseHTTPRequestHandler]:
                     self.answer_data(503, {"status": "not ready", "reason": b.not_ready_reason})
             elif path == "/api/v1/health":
                 healthy = all(v == "ok" for v in b.health_checks.values())
-                self.answer_data(200 if healthy else 503, {
-                    "status": "healthy" if healthy else "unhealthy", "service": "linkflow-api",
-                    "checks": b.health_checks})
+                data = {"status": "healthy" if healthy else "unhealthy", "service": "linkflow-api",
+                        "checks": b.health_checks}
+                if b.health_error is not None and not healthy and b.envelope:
+                    self.answer(503, {"success": False, "data": data, "error": b.health_error})
+                else:
+                    self.answer_data(200 if healthy else 503, data)
             else:
                 self.answer_error(404, "NOT_FOUND", f"route {path} not found")
 

@@ -116,6 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _AppServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64  # probes connect concurrently: a backlog of 5 drops SYNs (1 s retransmits)
 
     def __init__(self, app: App, tls: ssl.SSLContext | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -192,3 +193,67 @@ def filtered_port() -> Iterator[int]:
         yield port
         for filler in fillers:
             filler.close()
+
+
+# --- hostile HTTP servers: raw sockets, for answers http.server cannot be made to give ---------------
+
+HOSTILE_KINDS = ("endless-body", "slow-drip", "endless-headers", "invalid-utf8")
+
+
+def _hostile_answer(kind: str, connection: socket.socket) -> None:
+    if kind == "endless-body":  # 200, no Content-Length, a body that never ends, as fast as TCP goes
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n")
+        chunk = b"linkflow " * 8192
+        while True:
+            connection.sendall(chunk)
+    elif kind == "slow-drip":  # headers at once, then one byte a second: every read succeeds
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+        for _ in range(600):
+            connection.sendall(b" ")
+            threading.Event().wait(1.0)
+    elif kind == "endless-headers":
+        connection.sendall(b"HTTP/1.1 200 OK\r\n")
+        while True:
+            connection.sendall(b"X-Padding: " + b"a" * 100 + b"\r\n")
+    elif kind == "invalid-utf8":
+        body = b'{"status": "\xff\xfe healthy \xc3\x28"}\n# HELP x \xff\n'
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+                           b"Content-Length: " + str(len(body)).encode() + b"\r\nX-Bad: \xff\xfe\r\n\r\n" + body)
+
+
+@pytest.fixture(scope="module")
+def hostile_server() -> Iterator[Callable[[str], str]]:
+    """Factory: `hostile_server(kind)` returns the URL of a raw server answering every request the
+    hostile way `kind` names (HOSTILE_KINDS)."""
+    listeners: list[socket.socket] = []
+
+    def start(kind: str) -> str:
+        assert kind in HOSTILE_KINDS, kind
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        listeners.append(listener)
+
+        def serve(connection: socket.socket) -> None:
+            with connection:
+                connection.settimeout(30)
+                try:
+                    connection.recv(65536)  # the request (small: sent in one segment)
+                    _hostile_answer(kind, connection)
+                except OSError:  # the probe gave up and closed: exactly what it should do
+                    pass
+
+        def accept() -> None:
+            while True:
+                try:
+                    connection, _ = listener.accept()
+                except OSError:
+                    return
+                threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+        return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+    yield start
+    for listener in listeners:
+        listener.close()
