@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE.toml")
     p.add_argument("--id", dest="checklist_id", default=None, help="checklist id (default: the output file's stem)")
     p.add_argument("--ticks", action="store_true", help="record [x] boxes as ticks in the state of the new checklist")
+    p.add_argument("--force", action="store_true", help="replace FILE.toml if it exists")
     p = command("check", "run the live probes headless (for CI)", cmd_check)
     p.add_argument("--format", choices=["table", "json", "junit"], default="table")
     p.add_argument("--only", nargs="+", metavar="ID", default=None, help="only these item ids")
@@ -268,6 +269,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror or exc}", path=source) from None
     output = Path(args.output)
+    if output.exists() and not args.force:  # a team's hand-edited checklist is never lost to a typo
+        raise UserError("exists already; not replaced", path=output, fix="choose another -o FILE, or add --force to replace it")
     if args.checklist_id is not None and not ID_PATTERN.match(args.checklist_id):
         raise UserError(
             f"--id {args.checklist_id!r} is not a valid checklist id",

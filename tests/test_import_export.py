@@ -152,3 +152,15 @@ def test_markdown_export_with_runbook_links_imports_the_plain_texts(tmp_path):
     assert run_cli("import", str(md), "-o", str(out)).returncode == 0
     original = load_checklist(__import__("linkflow_console.paths", fromlist=["x"]).bundled_checklist())
     assert [i.text for i in load_checklist(out).all_items()] == [i.text for i in original.all_items()]
+
+
+def test_import_never_replaces_an_existing_checklist_without_force(tmp_path):
+    source = tmp_path / "team.md"
+    source.write_text("# Team\n\n## Ops\n\n### Launch\n\n- [ ] Page the on-call\n")
+    out = tmp_path / "team.toml"
+    out.write_text("# hand-edited, do not lose\n")
+    refused = run_cli("import", str(source), "-o", str(out))
+    assert refused.returncode == 2 and "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert out.read_text() == "# hand-edited, do not lose\n"
+    assert run_cli("import", str(source), "-o", str(out), "--force").returncode == 0
+    assert "Page the on-call" in out.read_text()
