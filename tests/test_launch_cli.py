@@ -41,6 +41,11 @@ def test_start_status_checkin_and_log_survive_between_runs(state_args) -> None:
     assert f"✓ {ERRORS_15M}  done" in status.stdout and "done by dana" in status.stdout
     assert "Last decision: go by dana" in status.stdout
 
+    reopened = launch("checkin", ERRORS_15M, "--reopen", *state_args)
+    assert reopened.returncode == 0 and "reopened" in reopened.stdout
+    assert f"✓ {ERRORS_15M}" not in launch("status", "--all", *state_args).stdout
+    assert launch("checkin", ERRORS_15M, "--reopen", *state_args).returncode == 2  # nothing to reopen
+
     exported = run_cli("export", *state_args)
     assert "## Launch log" in exported.stdout
     assert "**incident** dana: payments webhook failing" in exported.stdout

@@ -106,3 +106,16 @@ def test_a_timed_check_in_cannot_be_ticked_off_before_it_is_due(session) -> None
     record.complete_checkin(session.store, schedule, ERRORS_1H, "alice")  # due since T+1h: fine
     record.complete_checkin(session.store, schedule, "post-launch.first-week.update-docs@7d", "alice")  # week tasks may be early
     assert set(launch_data(session.store.load()).completions) == {ERRORS_1H, "post-launch.first-week.update-docs@7d"}
+
+
+def test_a_check_in_done_by_mistake_can_be_reopened_and_the_audit_keeps_both(session) -> None:
+    schedule = schedule_for(session.checklist, session.checklist_path)
+    record.start_clock(session.store, "alice", T0)
+    record.complete_checkin(session.store, schedule, ERRORS_15M, "alice", "wrong row")
+    record.reopen_checkin(session.store, schedule, ERRORS_15M, "bob")
+    views = {v.checkin.id: v for v in checkin_views(schedule, launch_data(session.store.load()), FROZEN)}
+    assert views[ERRORS_15M].done is None and views[ERRORS_15M].phase is Phase.OVERDUE
+    actions = [line for line in session.store.audit_path.read_text().splitlines() if ERRORS_15M in line]
+    assert len(actions) == 2 and "launch-checkin-reopened" in actions[1] and '"was_done_by": "alice"' in actions[1]
+    with pytest.raises(UserError, match="is not done"):
+        record.reopen_checkin(session.store, schedule, ERRORS_15M, "bob")

@@ -36,6 +36,7 @@ def add_launch_commands(sub: argparse._SubParsersAction, common: argparse.Argume
     p = command("checkin", "mark a check-in done, e.g. post-launch.first-24h.monitor-error-rates@1h", cmd_checkin)
     p.add_argument("checkin", metavar="ID")
     p.add_argument("--note", default="", help="what was seen")
+    p.add_argument("--reopen", action="store_true", help="undo a check-in marked done by mistake")
 
 
 def _open(args: argparse.Namespace):
@@ -96,9 +97,13 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_checkin(args: argparse.Namespace) -> int:
-    from linkflow_console.launch.record import complete_checkin
+    from linkflow_console.launch.record import complete_checkin, reopen_checkin
 
     session, schedule = _open(args)
+    if args.reopen:
+        reopen_checkin(session.store, schedule, args.checkin, session.operator)
+        sys.stdout.write(f"check-in {args.checkin} reopened ({session.operator}) -> {session.store.path}\n")
+        return 0
     complete_checkin(session.store, schedule, args.checkin, session.operator, args.note)
     sys.stdout.write(f"check-in {args.checkin} done ({session.operator}) -> {session.store.path}\n")
     return 0

@@ -102,6 +102,22 @@ def complete_checkin(store: StateStore, schedule: Schedule, checkin_id: str, by:
     return store.mutate(apply)
 
 
+def reopen_checkin(store: StateStore, schedule: Schedule, checkin_id: str, by: str) -> State:
+    """Undo a check-in marked done by mistake; the audit log keeps both."""
+    if schedule.get(checkin_id) is None:
+        raise unknown_checkin(schedule, checkin_id)
+
+    def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
+        checkins = _launch(doc).get("checkins")
+        if checkins is None or checkin_id not in checkins:
+            raise UserError(f"check-in {checkin_id!r} is not done", fix="nothing to reopen; `launch status --all` shows what is done")
+        done = checkins[checkin_id]
+        del checkins[checkin_id]
+        return {"action": "launch-checkin-reopened", "checkin": checkin_id, "by": by, "was_done_by": str(done.get("by", ""))}
+
+    return store.mutate(apply)
+
+
 def refuse_early(checkin: CheckIn, t0: datetime, now: datetime) -> None:
     """A timed check-in is a look at production at that moment: ticking T+24h off at T+2h would
     silence it (and its probes) when it comes due. First Week tasks may be done early."""

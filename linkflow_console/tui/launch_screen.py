@@ -234,11 +234,14 @@ class LaunchScreen(StateSync, Screen):
             self.notify("Select a check-in first (arrows in First 24 hours or First week).", severity="warning")
             return
         view = self.view_of(checkin_id)
+        store, who, schedule = self.session.store, self.session.operator, self.schedule
+        if view is not None and view.done is not None:  # d again undoes a mistaken "done", like x for a tick
+            self.record(lambda: launch_record.reopen_checkin(store, schedule, checkin_id, who), f"Reopened: {checkin_id}")
+            return
         if view is not None and view.phase is Phase.UPCOMING and not view.checkin.week:
             self.notify(f"Not due yet: T+{view.checkin.label} comes due at {stamp(view.due_at)}. Log what you see now with n.",
                         severity="warning", timeout=5)
             return
-        store, who, schedule = self.session.store, self.session.operator, self.schedule
 
         def save(values: dict[str, str] | None) -> None:
             if values is not None:

@@ -117,6 +117,18 @@ async def test_mark_a_check_in_done(state_path: Path) -> None:
     assert (done.by, done.at, done.note) == ("alice", FROZEN, "checked grafana")
 
 
+async def test_d_on_a_done_check_in_reopens_it(state_path: Path) -> None:
+    session = launched_session(state_path)  # error rates at T+15m were done by bob
+    app = LinkflowConsole(session)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_launch(app, pilot)
+        await pilot.press("right")  # "Monitor error rates" at T+15m
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LaunchScreen)  # no dialog: it was done, so d undoes it
+    assert ERRORS_15M not in launch_data(session.store.load()).completions
+
+
 async def test_add_log_entries(state_path: Path) -> None:
     session = launched_session(state_path)
     app = LinkflowConsole(session)
