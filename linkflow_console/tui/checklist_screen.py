@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from linkflow_console.errors import UserError
 from linkflow_console.probes.base import ProbeResult
@@ -24,6 +24,7 @@ from linkflow_console.tui.form_dialog import Field, FormDialog
 from linkflow_console.tui.item_detail import ItemDetail
 from linkflow_console.tui.state_sync import StateSync
 from linkflow_console.tui.messages import ItemHighlighted, ProbeFinished, StateChanged, SweepFinished
+from linkflow_console.tui.key_bar import KeyBar
 
 STATUS_FILTERS = list(FILTERS)  # all, open, done, waived, failing
 DISK_POLL_SECONDS = 1.5
@@ -80,7 +81,7 @@ class ChecklistScreen(StateSync, Screen):
         with Horizontal(id="body"):
             yield ChecklistTree(self.session.checklist, self.views, id="tree")
             yield ItemDetail(id="detail")
-        yield Footer()
+        yield KeyBar()
 
     def title_text(self) -> str:
         return f"{self.session.checklist.title} — {self.session.environment} — {self.session.operator}"
@@ -250,7 +251,7 @@ class ChecklistScreen(StateSync, Screen):
             box = found.first(Input)
         else:  # mounted on first use: Input is not needed to open the console
             box = Input(placeholder="filter items by text (Enter to apply, Esc to clear)", id="filter-input")
-            self.mount(box, before=self.query_one(Footer))
+            self.mount(box, before=self.query_one(KeyBar))
         box.remove_class("hidden")
         box.focus()
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from linkflow_console.errors import UserError
+from linkflow_console.tui.key_bar import KeyBar
 
 
 class ErrorApp(App[int]):
@@ -30,7 +31,7 @@ class ErrorApp(App[int]):
             if self.error.fix:
                 yield Static(f"Fix: {self.error.fix}", id="error-fix")
             yield Static("Nothing was written. Press q to quit.", id="error-hint")
-        yield Footer()
+        yield KeyBar()
 
     def action_quit_with_error(self) -> None:
         self.exit(self.error.exit_code)

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Header
 
 from linkflow_console.errors import UserError
 from linkflow_console.launch import record as launch_record
@@ -45,6 +45,7 @@ from linkflow_console.tui.launch_widgets import (
 )
 from linkflow_console.tui.state_sync import StateSync
 from linkflow_console.tui.messages import StateChanged
+from linkflow_console.tui.key_bar import KeyBar
 
 TICK_SECONDS = 15.0  # the clock shows minutes; check-ins come due on minute boundaries
 WIDE_MIN_WIDTH = 150
@@ -115,7 +116,7 @@ class LaunchScreen(StateSync, Screen):
                 yield WeekTable(id="week")
                 with VerticalScroll(id="log", can_focus=False):
                     yield WarRoomLog(id="log-entries")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = "Launch day"

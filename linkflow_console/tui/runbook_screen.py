@@ -7,12 +7,13 @@ import re
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, MarkdownViewer
+from textual.widgets import Header, Markdown, MarkdownViewer
 
 from linkflow_console.checklist.model import Item
 from linkflow_console.runbooks import RunbookLibrary, evidence_markdown
 from linkflow_console.status import ItemView
 from linkflow_console.tui.code_blocks import CodeBlockPicker, code_blocks
+from linkflow_console.tui.key_bar import KeyBar
 
 
 def document_for(runbooks: RunbookLibrary, item: Item | None, view: ItemView | None) -> tuple[str, str | None]:
@@ -75,7 +76,7 @@ class RunbookScreen(Screen):
         yield Header()
         wide = self.app.size.width >= NARROW_WIDTH
         yield RunbookViewer(self.markdown_text, self.target_title, show_table_of_contents=wide, id="runbook-viewer")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = self.target_title or "runbooks"

@@ -34,6 +34,22 @@ async def test_opens_on_the_first_item_with_its_detail(app):
         assert await settle(pilot, lambda: "security.auth.jwt-secret" in detail.plain_text)
 
 
+async def test_the_key_bar_lists_this_screens_keys_and_a_click_runs_one(app, state_path):
+    from linkflow_console.tui.key_bar import KeyBar
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        bar = pilot.app.screen.query_one(KeyBar)
+        text = str(bar.render())
+        assert text.startswith(" x Tick  n Note  a N/A  w Waive") and text.rstrip().endswith("^p palette")
+        await select(pilot, ITEM)
+        await pilot.click(KeyBar, offset=(2, 0))  # on "x Tick"
+        store = StateStore(state_path, "production", "test")
+        assert await settle(pilot, lambda: state_path.exists() and store.load().item(ITEM).done)
+        await pilot.press("slash")  # the filter box has focus: the bar follows the bindings
+        await pilot.pause()
+        assert "x Tick" not in str(bar.render())
+
+
 async def test_tick_updates_tree_progress_and_file(app, state_path):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await select(pilot, ITEM)
