@@ -35,6 +35,9 @@ def document_for(runbooks: RunbookLibrary, item: Item | None, view: ItemView | N
     return re.sub(r"\s*\{#[^}]+\}\s*$", "", text, flags=re.MULTILINE), section.title
 
 
+FOLLOW_SECONDS, FOLLOW_CALM, FOLLOW_BUDGET = 0.05, 10, 200  # rest 0.5 s at the top; give up after 10 s
+
+
 class RunbookViewer(MarkdownViewer):
     """A MarkdownViewer that opens at one heading, once the document knows its headings."""
 
@@ -53,8 +56,21 @@ class RunbookViewer(MarkdownViewer):
                 self.call_after_refresh(self._scroll_to_block, block_id)
                 return
 
-    def _scroll_to_block(self, block_id: str) -> None:
-        self.scroll_to_widget(self.document.query_one(f"#{block_id}"), top=True, animate=False)
+    def _scroll_to_block(self, block_id: str, calm: int = 0, budget: int = FOLLOW_BUDGET) -> None:
+        # The blocks above the heading (code, tables) take their final height over a few frames
+        # (many on a busy machine), so follow the heading until it has rested at the top for a
+        # while, unless the reader scrolls meanwhile.
+        block = self.document.query_one(f"#{block_id}")
+        if abs(block.region.y - block.styles.margin.top - self.content_region.y) > 1:
+            self.scroll_to_widget(block, top=True, animate=False)
+            calm = 0
+        if calm < FOLLOW_CALM and budget > 0:
+            landed = self.scroll_y
+            self.set_timer(FOLLOW_SECONDS, lambda: self._follow(block_id, calm + 1, budget - 1, landed))
+
+    def _follow(self, block_id: str, calm: int, budget: int, landed: float) -> None:
+        if self.scroll_y == landed:  # the reader has not moved: keep the heading in place
+            self._scroll_to_block(block_id, calm, budget)
 
 
 NARROW_WIDTH = 110  # below this the contents start hidden: the text needs the room

@@ -51,9 +51,8 @@ async def test_full_screen_runbook_opens_at_the_item_with_contents(app):
         assert "CORS properly configured" in titles and "TLS 1.2+ enforced" in titles
         assert "{#" not in viewer.document.source  # anchors are stripped for display
         # it opens at the item's own heading, not at the top of the file
-        assert await settle(pilot, lambda: viewer.scroll_y > 0)
         heading = next(b for b in viewer.document.query("MarkdownH2") if "CORS properly configured" in str(b._content))
-        assert abs(heading.region.y - viewer.region.y) <= 2
+        assert await settle(pilot, lambda: viewer.scroll_y > 0 and abs(heading.region.y - heading.styles.margin.top - viewer.content_region.y) <= 1)
         await pilot.press("t")
         assert not viewer.show_table_of_contents
         await pilot.press("escape")
