@@ -69,6 +69,7 @@ class ChecklistScreen(StateSync, Screen):
         self._detail_timer: Timer | None = None
         self._results_timer: Timer | None = None
         self._unshown_results: set[str] = set()
+        self._jump_requested = False  # a jump before the first paint wins over opening on the first item
         self.views: dict[str, ItemView] = self.compute_views()
 
     # -- layout -------------------------------------------------------------------------
@@ -144,7 +145,8 @@ class ChecklistScreen(StateSync, Screen):
             return
         item = self.session.checklist.get(self.selected)
         assert item is not None
-        detail.show(self.views[item.id], self.runbooks.section_for(item), self.session.clock(), _probe_title)
+        run_hint = "press r" if self.session.profile.path else "needs --profile"
+        detail.show(self.views[item.id], self.runbooks.section_for(item), self.session.clock(), _probe_title, run_hint)
 
     @on(ItemHighlighted)
     def item_highlighted(self, event: ItemHighlighted) -> None:
@@ -159,10 +161,11 @@ class ChecklistScreen(StateSync, Screen):
         """Open on the first item, so the detail pane shows something real (unless a jump won)."""
         tree = self.query_one("#tree", ChecklistTree)
         first = next(self.session.checklist.items(), None)
-        if first is not None and tree.cursor_node is None:
+        if first is not None and tree.cursor_node is None and not self._jump_requested:
             tree.select_item(first.id)
 
     def select_item(self, item_id: str) -> None:
+        self._jump_requested = True
         tree = self.query_one("#tree", ChecklistTree)
         if not tree.select_item(item_id):
             tree.set_filters(text="", status="all")

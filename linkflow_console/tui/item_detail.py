@@ -57,7 +57,7 @@ def result_block(result: ProbeResult, now: datetime) -> RenderableType:
     return Group(*parts)
 
 
-def render_item(view: ItemView, now: datetime, probe_titles: Callable[[str], str]) -> RenderableType:
+def render_item(view: ItemView, now: datetime, probe_titles: Callable[[str], str], run_hint: str = "press r") -> RenderableType:
     item, manual = view.item, view.manual
     lines: list[RenderableType] = []
     head = Text()
@@ -90,7 +90,7 @@ def render_item(view: ItemView, now: datetime, probe_titles: Callable[[str], str
             if probe_id in by_id:
                 lines.append(result_block(by_id[probe_id], now))
             else:
-                lines.append(Text(f"… {probe_id}: not run yet ({probe_titles(probe_id)}); press r", style="dim"))
+                lines.append(Text(f"… {probe_id}: not run yet ({probe_titles(probe_id)}); {run_hint}", style="dim"))
     if manual.history:
         lines.append(Text(""))
         lines.append(Text("History", style="bold underline"))
@@ -124,8 +124,9 @@ class ItemDetail(ScrollView, can_focus=True):
         self._generation = 0
         self._rendered_width = 0
 
-    def show(self, view: ItemView | None, runbook: RunbookSection | None, now: datetime, probe_titles: Callable[[str], str]) -> None:
-        self.info = render_item(view, now, probe_titles) if view is not None else Text(self.PLACEHOLDER)
+    def show(self, view: ItemView | None, runbook: RunbookSection | None, now: datetime, probe_titles: Callable[[str], str],
+             run_hint: str = "press r") -> None:
+        self.info = render_item(view, now, probe_titles, run_hint) if view is not None else Text(self.PLACEHOLDER)
         if runbook is not None:
             self.runbook_markdown = runbook.markdown
         else:
