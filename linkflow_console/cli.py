@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from linkflow_console.errors import UserError
+from linkflow_console.errors import UserError, read_text_file
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -259,15 +259,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from linkflow_console.checklist.loader import ID_PATTERN
 
     source = Path(args.markdown)
-    try:
-        text = source.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(
-            f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=source,
-            fix="save the markdown as UTF-8 and import it again",
-        ) from None
-    except OSError as exc:
-        raise UserError(f"cannot read: {exc.strerror or exc}", path=source) from None
+    text = read_text_file(source, "markdown checklist", UserError, "import FILE.md", encoding="utf-8-sig")
     output = Path(args.output)
     if output.exists() and not args.force:  # a team's hand-edited checklist is never lost to a typo
         raise UserError("exists already; not replaced", path=output, fix="choose another -o FILE, or add --force to replace it")

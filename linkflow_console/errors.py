@@ -66,6 +66,23 @@ def required_text(value: str, name: str, fix: str) -> str:
     return value
 
 
+def read_text_file(path: Path, what: str, error: type[UserError], flag: str, encoding: str = "utf-8") -> str:
+    """The text of a file the user named (`what`: "checklist"); each way it cannot be read
+    becomes `error` saying what to pass with `flag` instead."""
+    try:
+        return path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise error(f"{what} file not found", path=path, fix=f"pass an existing file with {flag}") from None
+    except IsADirectoryError:
+        raise error(f"the {what} path is a directory", path=path, fix=f"pass the {what} file itself with {flag}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})", path=path,
+                    fix="save the file as UTF-8") from None
+    except OSError as exc:
+        raise error(f"cannot read the {what}: {exc.strerror or exc}", path=path,
+                    fix=f"check the file's permissions, or pass another file with {flag}") from None
+
+
 def parse_toml(text: str, path: Path | str, error: type[UserError]) -> dict:
     """tomllib.loads, with a syntax error turned into `error` naming the file and line."""
     import tomllib

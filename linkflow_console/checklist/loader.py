@@ -8,7 +8,7 @@ from typing import Any
 
 from linkflow_console.checklist.model import Checklist, Item, Section, Severity, Subsection
 from linkflow_console.checklist.parse_cache import parse_checklist_toml
-from linkflow_console.errors import ChecklistError, line_of
+from linkflow_console.errors import ChecklistError, line_of, read_text_file
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$")
 _KEYS = {
@@ -21,23 +21,7 @@ _KEYS = {
 
 def load_checklist(path: Path | str, *, known_probes: set[str] | None = None) -> Checklist:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ChecklistError(
-            "checklist file not found", path=path, fix="pass an existing file with --checklist"
-        ) from None
-    except IsADirectoryError:
-        raise ChecklistError(
-            "the checklist path is a directory", path=path, fix="pass the checklist's .toml file with --checklist"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ChecklistError(
-            f"checklist is not UTF-8 text ({exc.reason} at byte {exc.start})", path=path,
-            fix="save the file as UTF-8",
-        ) from None
-    except OSError as exc:
-        raise ChecklistError(f"cannot read checklist: {exc.strerror or exc}", path=path) from None
+    text = read_text_file(path, "checklist", ChecklistError, "--checklist")
     return load_checklist_text(text, path, known_probes=known_probes)
 
 
