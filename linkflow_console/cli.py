@@ -189,6 +189,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     session = session_from(args)
     _console().print(status_table(session.checklist, session.views(), session.environment, session.store.path))
+    unknown = sorted(i for i in session.store.state.items if i not in session.checklist)
+    if unknown:  # kept in the file (a renamed item's history is not thrown away), but said
+        sys.stderr.write(f"note: {len(unknown)} item(s) recorded in the state are not in this checklist "
+                         f"(kept, not counted): {', '.join(unknown)}\n")
     return EXIT_OK
 
 

@@ -33,6 +33,16 @@ def test_status_shows_progress_per_section(tmp_path):
     assert "Security" in result.stdout and "1/17" in result.stdout and "1/121" in result.stdout
 
 
+def test_status_names_recorded_items_the_checklist_no_longer_has(tmp_path):
+    state = tmp_path / "s.toml"
+    run_cli("tick", ITEM, "--state", str(state))
+    state.write_text(state.read_text() + '\n[items."security.old.renamed-item"]\ndone = true\n')
+    result = run_cli("status", "--state", str(state))
+    assert result.returncode == 0 and "1/121" in result.stdout  # not counted
+    assert "security.old.renamed-item" in result.stderr and "kept" in result.stderr
+    assert "security.old.renamed-item" in state.read_text()
+
+
 def test_unknown_item_suggests_close_ids_and_exits_2(tmp_path):
     result = run_cli("tick", "security.network.https-redirct", "--state", str(tmp_path / "s.toml"))
     assert result.returncode == 2
