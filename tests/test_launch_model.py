@@ -227,3 +227,16 @@ def test_an_unclosed_array_at_the_end_names_the_line_it_opened(session, tmp_path
         load_schedule(path, session.checklist)
     assert caught.value.where == f"{path}:3"
     assert "missing ]" in caught.value.fix
+
+
+def test_the_launch_phase_from_t0_to_past_the_first_week() -> None:
+    from linkflow_console.launch.model import launch_phase
+
+    t0 = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+    assert launch_phase(None, t0) == "not started"
+    assert launch_phase(t0, t0 - timedelta(minutes=5)) == "before T0"
+    assert launch_phase(t0, t0) == "first 24 hours"
+    assert launch_phase(t0, t0 + timedelta(hours=23, minutes=59)) == "first 24 hours"
+    assert launch_phase(t0, t0 + timedelta(hours=24)) == "first week, day 2"
+    assert launch_phase(t0, t0 + timedelta(days=6, hours=23)) == "first week, day 7"
+    assert launch_phase(t0, t0 + timedelta(days=8)) == "first week over"

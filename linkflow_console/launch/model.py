@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -218,6 +218,20 @@ def clock_text(t0: datetime | None, now: datetime) -> str:
     sign = "+" if seconds >= 0 else "-"
     minutes = abs(seconds) // 60
     return f"T{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def launch_phase(t0: datetime | None, now: datetime) -> str:
+    """Where the launch is: before T0, the first 24 hours, day N of the first week, or past it."""
+    if t0 is None:
+        return "not started"
+    elapsed = now - t0
+    if elapsed < timedelta(0):
+        return "before T0"
+    if elapsed < timedelta(days=1):
+        return "first 24 hours"
+    if elapsed < timedelta(days=7):
+        return f"first week, day {elapsed.days + 1}"
+    return "first week over"
 
 
 # -- go / no-go --------------------------------------------------------------------------------

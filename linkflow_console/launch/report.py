@@ -12,6 +12,7 @@ from linkflow_console.launch.model import (
     LaunchData,
     Phase,
     clock_text,
+    launch_phase,
     go_no_go,
     last_decision,
     latest_samples,
@@ -53,7 +54,7 @@ def span_until(moment: datetime, now: datetime) -> str:
 def clock_line(data: LaunchData, now: datetime) -> str:
     if data.t0 is None:
         return "Launch clock not started: `linkflow-console launch start [--at TIME]`"
-    return f"Launch clock {clock_text(data.t0, now)} (T0 {stamp(data.t0)}, started by {data.started_by or '?'})"
+    return f"Launch clock {clock_text(data.t0, now)}, {launch_phase(data.t0, now)} (T0 {stamp(data.t0)}, started by {data.started_by or '?'})"
 
 
 def verdict_lines(verdict: GoNoGo, owners: Mapping[str, str]) -> list[str]:

@@ -26,6 +26,7 @@ from linkflow_console.launch.model import (
     Phase,
     Sample,
     clock_text,
+    launch_phase,
     latest_samples,
     launch_day_items,
     owner_of,
@@ -53,10 +54,12 @@ class ClockBar(Static):
         due = sum(v.phase is Phase.DUE for v in checkins)
         overdue = sum(v.phase is Phase.OVERDUE for v in checkins)
         self.update(Text.assemble(
-            (clock_text(data.t0, now), "bold"), f"  T0 {stamp(data.t0)} ({data.started_by or '?'})   ",
+            # what the war room reads first comes first: at 80 columns only T0 is cut
+            (clock_text(data.t0, now), "bold"), (f" {launch_phase(data.t0, now)}", "italic"), "   ",
             (verdict.verdict, "bold green" if verdict.go else "bold red"), "   ",
             (f"● {due} due", PHASE_STYLES[Phase.DUE] if due else "dim"), "  ",
             (f"‼ {overdue} overdue", PHASE_STYLES[Phase.OVERDUE] if overdue else "dim"),
+            f"   T0 {stamp(data.t0)} ({data.started_by or '?'})",
         ))
 
 
