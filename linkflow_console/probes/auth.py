@@ -70,7 +70,8 @@ async def failed_login_burst(ctx: ProbeContext, email: str, stop: Callable[[http
 
 
 def is_lockout(response: httpx.Response) -> bool:
-    return response.status_code == 423 or (response.status_code == 403 and bool(LOCKED.search(response.text)))
+    """423 Locked, or a 401/403 whose body says the account is locked (LinkFlow: 403)."""
+    return response.status_code == 423 or (response.status_code in (401, 403) and bool(LOCKED.search(response.text)))
 
 
 @probe("http.auth-rate-limit")
@@ -87,9 +88,9 @@ async def auth_rate_limit(ctx: ProbeContext) -> Outcome:
                  bool(burst.limit_headers)),
     ]
     if limited_at or burst.limit_headers:
-        how = f"429 after {limited_at} failed logins" if limited_at else "X-RateLimit headers on the login route"
+        how = f"429 after {limited_at} failed logins" if limited_at else "rate-limit headers on the login route"
         return outcome(Status.PASS, f"login is rate limited: {how}", evidence, raw=burst.raw())
-    return outcome(Status.FAIL, f"{burst.sent} failed logins in a row: no 429, no X-RateLimit headers",
+    return outcome(Status.FAIL, f"{burst.sent} failed logins in a row: no 429, no rate-limit headers",
                    evidence, raw=burst.raw())
 
 

@@ -81,8 +81,11 @@ def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
+RATE_LIMIT_HEADER_PREFIXES = ("x-ratelimit-", "ratelimit")  # the common X-RateLimit-* and the IETF draft's RateLimit(-*)
+
+
 def rate_limit_headers(response: httpx.Response) -> dict[str, str]:
-    return {name: value for name, value in response.headers.items() if name.lower().startswith("x-ratelimit-")}
+    return {name: value for name, value in response.headers.items() if name.lower().startswith(RATE_LIMIT_HEADER_PREFIXES)}
 
 
 def response_raw(response: httpx.Response) -> dict[str, str]:

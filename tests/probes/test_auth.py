@@ -115,3 +115,20 @@ async def test_api_wide_rate_limit_headers_on_a_404_are_error_not_pass(web_serve
                                     tmp_path)
     assert result.status is Status.ERROR, result.summary
     assert "answered 404" in result.summary
+
+
+async def test_ietf_ratelimit_headers_pass_too(api: ApiServer, tmp_path: Path) -> None:
+    api.behaviour.ietf_rate_limit_headers = True
+    result = await run_with_profile("http.auth-rate-limit", profile(api.url), tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert "ratelimit-limit: 10" in evidence_line(result, "X-RateLimit-* headers").actual
+    assert api.login_requests == 1
+
+
+@pytest.mark.parametrize("status", [401, 423])
+async def test_a_lockout_answered_with_401_or_423_is_seen(api: ApiServer, tmp_path: Path, lockout_catalog: None, status: int) -> None:
+    api.behaviour.login_rate_limit = None
+    api.behaviour.lockout_status = status
+    result = await run_with_profile("http.account-lockout", profile(api.url), tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert evidence_line(result, "lockout").actual == f"5 failures, then {status}"

@@ -94,7 +94,9 @@ class Behaviour:
     stack_traces: bool = False  # error bodies carry a Go panic trace (APP_DEBUG=true style)
     login_rate_limit: int | None = 10  # login requests per IP before 429; None = no limit
     rate_limit_headers: bool = True
+    ietf_rate_limit_headers: bool = False  # RateLimit-Limit/-Remaining/-Reset (IETF draft) instead of X-RateLimit-*
     lockout_after: int | None = 5  # failed logins before 403 "account is locked"; None = never
+    lockout_status: int = 403  # some APIs answer a locked account with 401 or 423
     login_blocked_by_waf: bool = False  # a WAF in front answers every login 403 with its own page
     openapi_text: str | None = None  # served at /docs/openapi.yaml
 
@@ -135,13 +137,14 @@ class ApiServer:
             headers: dict[str, str] = {}
             if b.login_rate_limit is not None and b.rate_limit_headers:
                 remaining = max(b.login_rate_limit - self.login_requests, 0)
-                headers = {"X-RateLimit-Limit": str(b.login_rate_limit), "X-RateLimit-Remaining": str(remaining),
-                           "X-RateLimit-Reset": str(int(time.time()) + 60)}
+                prefix = "RateLimit-" if b.ietf_rate_limit_headers else "X-RateLimit-"
+                headers = {f"{prefix}Limit": str(b.login_rate_limit), f"{prefix}Remaining": str(remaining),
+                           f"{prefix}Reset": "60" if b.ietf_rate_limit_headers else str(int(time.time()) + 60)}
             if b.login_rate_limit is not None and self.login_requests > b.login_rate_limit:
                 return 429, _error("RATE_LIMITED", "rate limit exceeded"), headers
             failures = self.failed_logins.get(email, 0)
             if b.lockout_after is not None and failures >= b.lockout_after:
-                return 403, _error("ACCOUNT_LOCKED", "account is locked"), headers
+                return b.lockout_status, _error("ACCOUNT_LOCKED", "account is locked"), headers
             if email == PROBE_EMAIL and password == PROBE_PASSWORD:
                 return 200, {"success": True, "data": {"access_token": "x"}}, headers
             self.failed_logins[email] = failures + 1
