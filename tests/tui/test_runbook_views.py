@@ -23,6 +23,15 @@ def inline_markdown(screen) -> str:
     return detail.runbook_markdown if title and title in detail.plain_text else ""
 
 
+async def open_full_screen_runbook(pilot, item_id: str) -> RunbookScreen:
+    """Select the item in the tree and press o, as an operator would."""
+    pilot.app.screen.select_item(item_id)
+    await pilot.pause(0.2)
+    await pilot.press("o")
+    assert await settle(pilot, lambda: isinstance(pilot.app.screen, RunbookScreen))
+    return pilot.app.screen
+
+
 async def test_inline_runbook_follows_the_selection(app):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = pilot.app.screen
@@ -39,10 +48,7 @@ async def test_inline_runbook_follows_the_selection(app):
 
 async def test_full_screen_runbook_opens_at_the_item_with_contents(app):
     async with app.run_test(size=(120, 40)) as pilot:
-        pilot.app.screen.select_item("security.network.cors")
-        await pilot.pause(0.2)
-        await pilot.press("o")
-        assert await settle(pilot, lambda: isinstance(pilot.app.screen, RunbookScreen))
+        await open_full_screen_runbook(pilot, "security.network.cors")
         screen = pilot.app.screen
         viewer = screen.query_one(MarkdownViewer)
         assert viewer.show_table_of_contents
@@ -61,10 +67,7 @@ async def test_full_screen_runbook_opens_at_the_item_with_contents(app):
 
 async def test_full_screen_runbook_at_80x24_gives_the_text_the_width(app):
     async with app.run_test(size=(80, 24)) as pilot:
-        pilot.app.screen.select_item("security.network.cors")
-        await pilot.pause(0.2)
-        await pilot.press("o")
-        assert await settle(pilot, lambda: isinstance(pilot.app.screen, RunbookScreen))
+        await open_full_screen_runbook(pilot, "security.network.cors")
         viewer = pilot.app.screen.query_one(MarkdownViewer)
         assert not viewer.show_table_of_contents  # narrow: contents start hidden
         assert await settle(pilot, lambda: viewer.document.size.width >= 70)
@@ -83,10 +86,7 @@ async def test_failing_probe_evidence_comes_before_the_fix(state_path):
     ])
     app = make_app(state_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        pilot.app.screen.select_item("infrastructure.redis.memory-limits")
-        await pilot.pause(0.2)
-        await pilot.press("o")
-        assert await settle(pilot, lambda: isinstance(pilot.app.screen, RunbookScreen))
+        await open_full_screen_runbook(pilot, "infrastructure.redis.memory-limits")
         source = pilot.app.screen.query_one(MarkdownViewer).document.source
         section = source[source.index("## Memory limits configured"):]
         assert section.index("allkeys-lru") < section.index("### Fix")
@@ -113,10 +113,7 @@ async def test_search_across_runbooks_jumps_to_the_hit(app):
 
 async def test_copy_a_command_from_the_runbook(app):
     async with app.run_test(size=(120, 40)) as pilot:
-        pilot.app.screen.select_item("infrastructure.redis.memory-limits")
-        await pilot.pause(0.2)
-        await pilot.press("o")
-        assert await settle(pilot, lambda: isinstance(pilot.app.screen, RunbookScreen))
+        await open_full_screen_runbook(pilot, "infrastructure.redis.memory-limits")
         await pilot.press("c")
         from textual.widgets import OptionList
 
