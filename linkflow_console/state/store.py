@@ -79,7 +79,7 @@ class StateStore:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise self._corrupt(text, str(exc), toml_error_line(exc, text)) from None
-        self._check_owner(data)
+        self._check_owner(data, text)
         self._state = build_state(data, text, self.path)
         self._signature = signature
         return self._state
@@ -129,15 +129,15 @@ class StateStore:
         if not text.strip():
             return self._new_doc(), text
         try:
-            tomllib.loads(text)  # the stdlib parser is the reference: tomlkit accepts some invalid TOML
+            data = tomllib.loads(text)  # the stdlib parser is the reference: tomlkit accepts some invalid TOML
             doc = tomlkit.parse(text)
         except tomllib.TOMLDecodeError as exc:
             raise self._corrupt(text, str(exc), toml_error_line(exc, text)) from None
         except ParseError as exc:
             raise self._corrupt(text, str(exc), exc.line) from None
-        self._check_owner(doc)
+        self._check_owner(data, text)
         # a hand-edited file is checked before anything is written to it
-        build_state(doc.unwrap(), text, self.path)
+        build_state(data, text, self.path)
         for key, value in (("schema", SCHEMA_VERSION), ("checklist", self.checklist_id), ("environment", self.environment)):
             if key not in doc:
                 doc.add(key, value)  # tomlkit puts plain keys above the first table
@@ -153,13 +153,13 @@ class StateStore:
             fix="repair that line by hand, or move the file away to start a fresh state",
         )
 
-    def _check_owner(self, data: Any) -> None:
+    def _check_owner(self, data: dict[str, Any], text: str) -> None:
         checklist = data.get("checklist")
         if checklist not in (None, self.checklist_id):
             raise StateError(
                 f"this state belongs to checklist {checklist!r}, not {self.checklist_id!r}",
                 path=self.path,
-                line=_key_line(data, "checklist", self._raw_text_hint(data)),
+                line=_key_line(text, "checklist"),
                 fix="pass the matching --checklist, or a different --state",
             )
         environment = data.get("environment")
@@ -171,18 +171,9 @@ class StateStore:
         raise StateError(
             f"this state belongs to environment {environment!r}, not {self.environment!r}",
             path=self.path,
-            line=_key_line(data, "environment", self._raw_text_hint(data)),
+            line=_key_line(text, "environment"),
             fix=f"pass --env {environment} to use this file, or a different --state for {self.environment!r}",
         )
-
-    def _raw_text_hint(self, data: Any) -> str:
-        as_string = getattr(data, "as_string", None)
-        if as_string is not None:
-            return as_string()
-        try:
-            return self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return ""
 
     def _keep_aside(self, text: str | None) -> Path | None:
         import hashlib
@@ -439,7 +430,8 @@ def _inline_array(rows: list[dict[str, Any]]) -> Any:
     return array
 
 
-def _key_line(data: Any, key: str, text: str) -> int | None:
+def _key_line(text: str, key: str) -> int | None:
+    """The line that sets a top-level `key =` (a substring search would hit the header comment)."""
     import re
 
     for number, row in enumerate(text.splitlines(), 1):
