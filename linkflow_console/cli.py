@@ -258,9 +258,8 @@ def cmd_unwaive(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from linkflow_console.checklist import load_checklist_text
-    from linkflow_console.checklist.markdown import parse_markdown, slug, to_toml
-
     from linkflow_console.checklist.loader import ID_PATTERN
+    from linkflow_console.checklist.markdown import parse_markdown, slug, to_toml
 
     source = Path(args.markdown)
     text = read_text_file(source, "markdown checklist", UserError, "import FILE.md", encoding="utf-8-sig")

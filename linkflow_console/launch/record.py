@@ -12,8 +12,7 @@ import tomlkit
 from tomlkit.toml_document import TOMLDocument
 
 from linkflow_console.errors import UserError, required_text, suggest
-from linkflow_console.launch.model import Decision, LogKind
-from linkflow_console.launch.model import _moment as moment_of
+from linkflow_console.launch.model import Decision, LogKind, moment_of
 from linkflow_console.launch.schedule import CheckIn, Schedule
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.state.model import State
