@@ -159,14 +159,20 @@ class AlertRule:
     last_error: str
 
 
+async def rule_groups(ctx: ProbeContext) -> list[dict[str, Any]]:
+    """Every rule group, alerting and recording rules together: one read that all the rule
+    probes of a sweep share."""
+    return (await prometheus_data(ctx, "/api/v1/rules")).get("groups", [])
+
+
 async def alerting_rules(ctx: ProbeContext) -> list[AlertRule]:
-    data = await prometheus_data(ctx, "/api/v1/rules", {"type": "alert"})
+    groups = await rule_groups(ctx)
     return [
         AlertRule(
             rule.get("name", "?"), rule.get("query", ""), group.get("name", "?"),
             rule.get("health", "unknown"), rule.get("state", "?"), rule.get("lastError", ""),
         )
-        for group in data.get("groups", [])
+        for group in groups
         for rule in group.get("rules", [])
         if rule.get("type") == "alerting"
     ]
@@ -394,10 +400,9 @@ def name_patterns(expression: str) -> set[str]:
 
 async def recording_rules(ctx: ProbeContext) -> dict[str, str]:
     """Series name -> expression of every recording rule."""
-    data = await prometheus_data(ctx, "/api/v1/rules", {"type": "record"})
     return {
         rule["name"]: rule.get("query", "")
-        for group in data.get("groups", [])
+        for group in await rule_groups(ctx)
         for rule in group.get("rules", [])
         if rule.get("type") == "recording" and rule.get("name")
     }
