@@ -190,7 +190,10 @@ class ChecklistTree(Tree[NodeData]):
         # Expanding invalidates the line cache; rebuild it now so the cursor lands at once
         # (waiting for a refresh left the cursor unset for a moment on a busy machine).
         self._tree_lines  # noqa: B018 - the property rebuilds node line numbers
+        line_before = self.cursor_line
         self.move_cursor(node)
+        if self.cursor_line == line_before:  # Tree says NodeHighlighted only when the line changes
+            self.post_message(ItemHighlighted(item_id))
         # Scrolling needs the new virtual size laid out first.
         self.call_after_refresh(self.scroll_to_node, node, animate=False)
         return True

@@ -138,6 +138,19 @@ async def test_rebuilds_faster_than_the_tree_handles_its_events_never_crash(app)
         assert len(tree.item_nodes) == 127  # 121 items and the 6 key-metric children
 
 
+async def test_the_detail_follows_a_filter_that_puts_another_item_on_the_same_line(app, state_path):
+    StateStore(state_path, "production", "test").tick("security.network.cors", "bob")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        tree = screen.query_one(ChecklistTree)
+        detail = screen.query_one(ItemDetail)
+        assert await settle(pilot, lambda: "security.auth.jwt-secret" in detail.plain_text)
+        line = tree.cursor_line
+        await pilot.press("f", "f")  # open, then done: cors alone, on the line jwt-secret was on
+        assert tree.current_item_id() == "security.network.cors" and tree.cursor_line == line
+        assert await settle(pilot, lambda: "security.network.cors" in detail.plain_text)
+
+
 async def test_palette_jumps_to_an_item_by_fuzzy_text(app):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
