@@ -72,6 +72,15 @@ SCHEMA: dict[str, Key] = {
     "prometheus.token": Key("secret", None),
     "alertmanager.url": Key("url", None),
     "launch.schedule": Key("path", None, "first-24-hours schedule TOML; default: bundled"),
+    # probe sources: manifests, the repository, CDN and access-log retention (issue 13)
+    "kubernetes.manifests": Key("list[str]", [], "manifest files or directories; '-' reads stdin (check only)"),
+    "kubernetes.api": Key("str", "linkflow-api", "the api workload's name"),
+    "kubernetes.worker": Key("str", "linkflow-worker", "the worker workload's name"),
+    "kubernetes.scheduler": Key("str", "linkflow-scheduler", "the scheduler workload's name"),
+    "kubernetes.data_services": Key("list[str]", [], "PostgreSQL/Redis Service names; default: by port or name"),
+    "repository.path": Key("path", None, "git checkout holding CI workflows, tags, CHANGELOG, alert rules"),
+    "api.static_path": Key("str", None, "a static asset on frontend_origin; default: found in its HTML"),
+    "s3.access_log_retention_days": Key("int", 90, "documented retention of S3 access logs"),
 }
 TABLES = sorted({key.split(".")[0] for key in SCHEMA if "." in key})
 
