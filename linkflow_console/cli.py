@@ -295,6 +295,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from linkflow_console.runner import run_sweep
 
     session = session_from(args)
+    from linkflow_console.probes.kubernetes.loader import with_stdin
+
+    session.profile = with_stdin(session.profile, sys.stdin)  # kubernetes.manifests = ["-"]
     only = {session.require_item(i) for i in args.only} if args.only else None
     items = [i for i in session.checklist.all_items() if not only or i.id in only]
     started = session.clock()

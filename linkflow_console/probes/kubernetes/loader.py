@@ -8,10 +8,12 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from linkflow_console.errors import UserError
 from linkflow_console.probes.base import ProbeError
 from linkflow_console.probes.context import ProbeContext
+from linkflow_console.probes.profile import Profile
 
 STDIN = "-"
 STDIN_KEY = "kubernetes.stdin"  # set in memory by `check` only; a profile file cannot set it
@@ -69,6 +71,20 @@ async def manifests(ctx: ProbeContext) -> Manifests:
     base = ctx.profile.path.parent if ctx.profile.path else Path.cwd()
     stdin_text = ctx.profile.values.get(STDIN_KEY)
     return await ctx.shared(("kubernetes.manifests",), lambda: asyncio.to_thread(load, entries, base, stdin_text))
+
+
+def with_stdin(profile: Profile, stream: TextIO) -> Profile:
+    """For `check`: when kubernetes.manifests names '-', the profile plus the manifests read from stdin."""
+    if STDIN not in (profile.get("kubernetes.manifests") or []):
+        return profile
+    fix = "pipe them in: helm template deploy/chart | linkflow-console check --profile ..."
+    if stream.isatty():
+        raise UserError("kubernetes.manifests names '-' (stdin) but stdin is a terminal", path=profile.path, fix=fix)
+    try:
+        text = stream.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read manifests from stdin: {exc}", path=profile.path, fix=fix) from None
+    return Profile({**profile.values, STDIN_KEY: text}, profile.path)
 
 
 def load(entries: list[str], base: Path, stdin_text: str | None = None) -> Manifests:
