@@ -129,8 +129,8 @@ def write(directory: Path, objects: list[dict[str, Any]], name: str = "linkflow.
     return path
 
 
-def profile_context(tmp_path: Path, body: str) -> ProbeContext:
-    return ProbeContext(parse_profile(f"timeout = 5\n{body}\n", tmp_path / "profile.toml"))
+def profile_context(tmp_path: Path, body: str, timeout: float = 5.0) -> ProbeContext:
+    return ProbeContext(parse_profile(f"timeout = {timeout}\n{body}\n", tmp_path / "profile.toml"))
 
 
 async def run_on(probe_id: str, tmp_path: Path, objects: list[dict[str, Any]], extra: str = "") -> ProbeResult:

@@ -47,8 +47,8 @@ def add_pushed_remote(repo: Path) -> Path:
     return bare
 
 
-async def run_repo(probe_id: str, tmp_path: Path, repo: Path, extra: str = "") -> ProbeResult:
-    return await run_probe(probe_id, profile_context(tmp_path, f'{extra}\n[repository]\npath = "{repo}"'))
+async def run_repo(probe_id: str, tmp_path: Path, repo: Path, extra: str = "", timeout: float = 5.0) -> ProbeResult:
+    return await run_probe(probe_id, profile_context(tmp_path, f'{extra}\n[repository]\npath = "{repo}"', timeout))
 
 
 GITHUB_CI = """\

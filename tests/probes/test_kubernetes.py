@@ -244,3 +244,20 @@ async def test_log_aggregator_without_node_agent_warns(tmp_path: Path) -> None:
     objects = [o for o in fixed() if o["kind"] != "DaemonSet"]
     objects.append(deployment("vector-aggregator", container("vector", "timberio/vector:0.39.0-debian")))
     assert (await run_on("k8s.log-shipper", tmp_path, objects)).status is Status.WARN
+
+
+async def test_unrendered_helm_template_says_render_it(tmp_path: Path) -> None:
+    chart = tmp_path / "templates"
+    chart.mkdir()
+    (chart / "deployment.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-api\n  labels: {{- include \"x\" . | nindent 4 }}\n")
+    result = await run_probe("k8s.liveness", profile_context(tmp_path, '[kubernetes]\nmanifests = ["templates"]'))
+    assert result.status is Status.ERROR and "helm template" in result.summary and "deployment.yaml:" in result.summary
+
+
+async def test_json_manifests_are_read(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "all.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": fixed()}))
+    result = await run_probe("k8s.liveness", profile_context(tmp_path, '[kubernetes]\nmanifests = ["deploy"]'))
+    assert result.status is Status.PASS and "all.json" in result.raw["manifests"]

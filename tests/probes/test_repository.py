@@ -145,3 +145,20 @@ async def test_architecture_doc_missing_components_warns(tmp_path: Path) -> None
     repo = make_repo(tmp_path / "r", {"docs/architecture.md": "# Architecture\nThe api talks to PostgreSQL.\n"})
     result = await run_repo("repo.architecture-doc", tmp_path, repo)
     assert result.status is Status.WARN and "worker" in result.summary and "Redis" in result.summary
+
+
+async def test_hung_git_costs_one_timeout(tmp_path: Path, good_repo: Path) -> None:
+    """A real git whose fsmonitor hook hangs: the probe gives up within its timeout, as `error`."""
+    import time
+
+    from tests.probes.repo_builder import git
+
+    hook = tmp_path / "hang.sh"
+    hook.write_text("#!/bin/sh\nsleep 5\n")
+    hook.chmod(0o755)
+    git(good_repo, "config", "core.fsmonitor", str(hook))
+    started = time.perf_counter()
+    result = await run_repo("repo.config-in-git", tmp_path, good_repo, timeout=1.0)
+    assert result.status is Status.ERROR
+    assert "did not finish within 0.8 s" in result.summary or "timed out after 1 s" in result.summary
+    assert time.perf_counter() - started < 3

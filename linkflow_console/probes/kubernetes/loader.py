@@ -153,7 +153,9 @@ def parse_documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}" if mark else source
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise ProbeError(f"{where}: YAML does not parse: {problem}; fix the file or remove it from kubernetes.manifests") from None
+        fix = ("a Helm template: render it (helm template ...) and list the output" if "{{" in text
+               else "fix the file or remove it from kubernetes.manifests")
+        raise ProbeError(f"{where}: YAML does not parse: {problem}; {fix}") from None
     except yaml.YAMLError as exc:
         raise ProbeError(f"{source}: YAML does not parse: {exc}") from None
     finally:
