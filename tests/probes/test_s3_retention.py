@@ -54,3 +54,17 @@ async def test_no_access_logging_fails(s3_server: S3Server, tmp_path: Path) -> N
     bucket = s3_server.new_bucket("quiet")
     result = await run("s3.access-logs-retained", tmp_path, s3_server.endpoint_url, bucket=bucket)
     assert result.status is Status.FAIL and "no access logs" in result.summary
+
+
+async def test_documented_retention_comes_from_the_profile(s3_server: S3Server, tmp_path: Path) -> None:  # noqa: F811
+    from linkflow_console.probes.context import ProbeContext
+    from linkflow_console.probes.engine import run_probe
+    from linkflow_console.probes.profile import parse_profile
+
+    bucket, target = logged_bucket(s3_server)
+    expire(s3_server, target, 400)
+    profile = parse_profile(
+        f'timeout = 3.0\n[s3]\nendpoint_url = "{s3_server.endpoint_url}"\nbucket = "{bucket}"\naccess_log_retention_days = 730\n'
+        'access_key_id = { env = "TEST_S3_KEY" }\nsecret_access_key = { env = "TEST_S3_SECRET" }\n', tmp_path / "p.toml")
+    result = await run_probe("s3.access-logs-retained", ProbeContext(profile))
+    assert result.status is Status.FAIL and "retention is 730 d" in result.summary

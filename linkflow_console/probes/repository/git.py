@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,22 +34,30 @@ async def git(ctx: ProbeContext, *args: str, check: bool = True) -> tuple[int, s
             "git", "-C", str(root(ctx)), *args,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env={**os.environ, **GIT_ENV},
+            start_new_session=True,  # its own process group: a timeout kills git and any hook it runs
         )
     except FileNotFoundError:
         raise ProbeError("git is not installed: the repository probes need the git CLI") from None
     try:
         out, err = await asyncio.wait_for(process.communicate(), limit)
     except TimeoutError:
-        process.kill()
-        await process.wait()
+        await _kill(process)
         raise ProbeError(f"git {' '.join(args)} did not finish within {limit:.1f} s") from None
     except asyncio.CancelledError:  # the sweep gave up: leave no git process behind
-        process.kill()
+        await _kill(process)
         raise
     if check and process.returncode != 0:
         message = err.decode(errors="replace").strip().splitlines()
         raise ProbeError(f"git {' '.join(args)} failed in {root(ctx)}: {message[-1] if message else process.returncode}")
     return process.returncode or 0, out.decode(errors="replace")
+
+
+async def _kill(process: asyncio.subprocess.Process) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    await process.communicate()  # drains and closes the pipes, so no transport outlives the loop
 
 
 async def tracked_files(ctx: ProbeContext) -> list[str]:
