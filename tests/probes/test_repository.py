@@ -162,3 +162,20 @@ async def test_hung_git_costs_one_timeout(tmp_path: Path, good_repo: Path) -> No
     assert result.status is Status.ERROR
     assert "did not finish within 0.8 s" in result.summary or "timed out after 1 s" in result.summary
     assert time.perf_counter() - started < 3
+
+
+async def test_staging_in_docs_or_api_collections_does_not_count(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"docs/api/postman/LinkFlow-Staging.postman_environment.json": "{}",
+                                      "docs/staging.md": "# Staging\n"})
+    assert (await run_repo("repo.staging", tmp_path, repo)).status is Status.FAIL
+    repo = make_repo(tmp_path / "r2", {"deploy/helm/values-staging.yaml": "replicaCount: 1\n"})
+    assert (await run_repo("repo.staging", tmp_path, repo)).status is Status.PASS
+
+
+async def test_untracked_build_output_is_not_unsaved_configuration(tmp_path: Path, good_repo: Path) -> None:
+    (good_repo / "bin").mkdir()
+    (good_repo / "bin" / "api").write_text("binary")
+    assert (await run_repo("repo.config-in-git", tmp_path, good_repo)).status is Status.PASS
+    (good_repo / "deploy" / "k8s" / "base" / "new.yaml").write_text("kind: Service\n")
+    result = await run_repo("repo.config-in-git", tmp_path, good_repo, '[kubernetes]\nmanifests = ["linkflow/deploy/k8s"]')
+    assert result.status is Status.WARN and "new.yaml" in result.evidence[1].actual

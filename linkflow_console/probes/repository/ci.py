@@ -17,6 +17,8 @@ SAST = re.compile(r"gosec|codeql|semgrep|bandit|sonar|snyk code|njsscan|brakeman
 DEPENDENCIES = re.compile(r"govulncheck|trivy|grype|snyk(?! code)|osv-scanner|pip-audit|npm audit|yarn audit|dependency-check|"
                           r"nancy|safety check|dependency-review-action|Dependency-Scanning|Container-Scanning", re.IGNORECASE)
 PROGRESSIVE_CI = re.compile(r"argo rollouts|kubectl-argo-rollouts|flagger|\bcanary\b|blue-?green", re.IGNORECASE)
+STAGING_PATH = re.compile(r"(^|[/._-])(staging|stage|stg)([/._-]|$)", re.IGNORECASE)
+NOT_CONFIG = re.compile(r"(^|/)(docs?|tests?|testdata|examples?)/|postman|\.(md|rst|txt|json|go|py|ts|js)$", re.IGNORECASE)
 EVERY_CHANGE = {"pull_request", "pull_request_target", "merge_group", "merge_request"}
 
 
@@ -177,7 +179,7 @@ async def ci_security_scan(ctx: ProbeContext) -> Outcome:
 async def staging(ctx: ProbeContext) -> Outcome:
     files = await tracked_files(ctx)
     found = await pipelines(ctx)
-    paths = sorted({p for p in files if re.search(r"(^|[/._-])(staging|stage|stg)([/._-]|$)", p, re.IGNORECASE)})
+    paths = sorted({p for p in files if STAGING_PATH.search(p) and not NOT_CONFIG.search(p)})
     deploys = [(p.path, env) for p in found for env in p.environments if re.search(r"stag", env, re.IGNORECASE)]
     lines = [Evidence("staging files", "an overlay, values or env file for staging",
                       ", ".join(paths[:5]) + (f" (+{len(paths) - 5})" if len(paths) > 5 else "") or "none", bool(paths))]

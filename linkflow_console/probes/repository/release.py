@@ -112,7 +112,9 @@ def _config_paths(ctx: ProbeContext) -> list[str]:
 async def config_in_git(ctx: ProbeContext) -> Outcome:
     _, remotes = await git(ctx, "remote")
     scope = _config_paths(ctx)
-    _, status = await git(ctx, "status", "--porcelain", "--", *(scope or ["."]))
+    # Untracked files count inside the manifests; across a whole repository they are build output.
+    untracked = "--untracked-files=normal" if scope else "--untracked-files=no"
+    _, status = await git(ctx, "status", "--porcelain", untracked, "--", *(scope or ["."]))
     changed = [line[3:] for line in status.splitlines() if line.strip()]
     code, ahead = await git(ctx, "rev-list", "--count", "@{upstream}..HEAD", check=False)
     where = ", ".join(scope) if scope else "the repository"
