@@ -69,3 +69,22 @@ def test_broken_manifest_on_stdin_is_error_with_line(tmp_path: Path) -> None:
     item = json.loads(done.stdout)["items"][0]
     assert item["status"] == "error" and "<stdin>:2" in item["summary"]
     assert "Traceback" not in done.stderr
+
+
+def test_stdin_manifests_from_a_terminal_is_a_usage_error(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    profile = tmp_path / "profile.toml"
+    profile.write_text('name = "ci"\n[kubernetes]\nmanifests = ["-"]\n')
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "linkflow_console", "check", "--profile", str(profile),
+                               "--state", str(tmp_path / "state.toml")], stdin=terminal, capture_output=True, text=True, timeout=60)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert done.returncode == 2
+    assert "stdin is a terminal" in done.stderr and "helm template" in done.stderr and "Traceback" not in done.stderr
