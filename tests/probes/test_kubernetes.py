@@ -261,3 +261,15 @@ async def test_json_manifests_are_read(tmp_path: Path) -> None:
     (tmp_path / "deploy" / "all.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": fixed()}))
     result = await run_probe("k8s.liveness", profile_context(tmp_path, '[kubernetes]\nmanifests = ["deploy"]'))
     assert result.status is Status.PASS and "all.json" in result.raw["manifests"]
+
+
+@pytest.mark.parametrize(("name", "value", "secret"), [
+    ("JWT_SECRET", "Zq8#vR2!mW9@kL4$", True), ("DATABASE_PASSWORD", "hunter2", True), ("S3_SECRET_ACCESS_KEY", "abc/def", True),
+    ("SENTRY_DSN", "https://key@o1.ingest.sentry.io/2", True), ("DATABASE_URL", "postgres://app:pw@db/linkflow", True),
+    ("JWT_ACCESS_TOKEN_EXPIRY", "15m", False), ("JWT_SECRET_FILE", "/run/secrets/jwt", False), ("S3_ACCESS_KEY_ID_REF", "x", False),
+    ("REDIS_TLS", "true", False), ("API_KEY_ROTATION_DAYS", "90", False), ("DATABASE_URL", "postgres://db/linkflow", False),
+])
+def test_what_looks_like_a_secret(name: str, value: str, secret: bool) -> None:
+    from linkflow_console.probes.kubernetes.pods import looks_secret
+
+    assert looks_secret(name, value) is secret

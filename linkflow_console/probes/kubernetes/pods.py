@@ -21,8 +21,19 @@ from linkflow_console.probes.kubernetes.objects import (
 )
 
 SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|API_?KEY|ACCESS_KEY|ENCRYPTION_KEY|CREDENTIAL|(^|_)DSN$|(^|_)KEY$", re.IGNORECASE)
+# Names that mention a secret but hold a setting about it (JWT_ACCESS_TOKEN_EXPIRY, JWT_SECRET_FILE).
+NOT_SECRET_NAME = re.compile(r"_(EXPIRY|TTL|TIMEOUT|DAYS|HOURS|SECONDS|PATH|FILE|DIR|NAME|ENABLED|LENGTH|HEADER|PREFIX|ID|"
+                             r"REGION|ALGORITHM|ROTATION\w*|REF|SOURCE)$", re.IGNORECASE)
+NOT_SECRET_VALUE = re.compile(r"^(true|false|yes|no|on|off|\d{1,6}[smhd]?)$", re.IGNORECASE)
 URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@", re.IGNORECASE)
 ONLY_REFERENCES = re.compile(r"^(\$\([A-Za-z0-9_]+\)\s*)+$")  # $(OTHER_VAR) expansion: no literal
+
+
+def looks_secret(name: str, value: str) -> bool:
+    """A literal that is a secret: a URL with a password, or a secret-named variable holding more than a flag."""
+    if URL_WITH_PASSWORD.match(value):
+        return True
+    return bool(SECRET_NAME.search(name)) and not NOT_SECRET_NAME.search(name) and not NOT_SECRET_VALUE.match(value.strip())
 
 
 def _main_container(obj: K8sObject, role: str) -> dict[str, Any] | None:
@@ -99,7 +110,7 @@ def _literal_secrets(obj: K8sObject) -> list[str]:
             name, value = str(env.get("name", "")), str(env.get("value") or "")
             if not value.strip() or ONLY_REFERENCES.match(value):
                 continue
-            if SECRET_NAME.search(name) or URL_WITH_PASSWORD.match(value):
+            if looks_secret(name, value):
                 leaks.append(f"{container.get('name')}: {name} (literal, {len(value)} characters)")
     return leaks
 
@@ -128,7 +139,7 @@ def _configmap_secrets(found: Manifests) -> list[tuple[K8sObject, str]]:
             text = str(value or "")
             if "\n" in text.strip():
                 continue  # a file (dashboard JSON, nginx.conf), not a variable
-            if text.strip() and (SECRET_NAME.search(str(key)) or URL_WITH_PASSWORD.match(text)):
+            if text.strip() and looks_secret(str(key), text):
                 leaks.append((config, f"{key} (literal, {len(text)} characters)"))
     return leaks
 
