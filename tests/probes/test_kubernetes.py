@@ -167,9 +167,19 @@ async def test_websocket_affinity_other_controllers(annotations: dict[str, str],
     assert (await run_on("k8s.websocket-affinity", tmp_path, objects)).status is Status.PASS
 
 
-async def test_websocket_affinity_by_service_session_affinity(tmp_path: Path) -> None:
+async def test_service_client_ip_affinity_counts_only_without_an_ingress(tmp_path: Path) -> None:
     objects = shipped()
     find(objects, "Service", "linkflow-api")["spec"]["sessionAffinity"] = "ClientIP"
+    result = await run_on("k8s.websocket-affinity", tmp_path, objects)
+    assert result.status is Status.FAIL and "ignored" in line(result, "Ingress/linkflow-ingress route").actual
+    objects = [o for o in objects if o["kind"] != "Ingress"]
+    find(objects, "Service", "linkflow-api")["spec"]["type"] = "LoadBalancer"
+    assert (await run_on("k8s.websocket-affinity", tmp_path, objects)).status is Status.PASS
+
+
+async def test_traefik_sticky_service_annotation_covers_its_routes(tmp_path: Path) -> None:
+    objects = shipped()
+    find(objects, "Service", "linkflow-api")["metadata"]["annotations"] = {"traefik.ingress.kubernetes.io/service.sticky.cookie": "true"}
     assert (await run_on("k8s.websocket-affinity", tmp_path, objects)).status is Status.PASS
 
 

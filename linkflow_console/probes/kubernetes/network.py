@@ -119,28 +119,32 @@ async def websocket_affinity(ctx: ProbeContext) -> Outcome:
     found = await manifests(ctx)
     api, services = _api_services(ctx, found)
     names = {s.name for s in services}
+    mesh = _destination_rule_affinity(found, names)  # the sidecars hash every route to the Service
+    sticky_backends = {s.name for s in services if _affinity(s)}  # Traefik/ALB stickiness is set on the Service
+    direct = [s for s in services if s.spec.get("sessionAffinity") == "ClientIP" and s.spec.get("type") in ("LoadBalancer", "NodePort")]
     lines: list[Evidence] = []
-    pinned_services = [s for s in services if s.spec.get("sessionAffinity") == "ClientIP" or _affinity(s)]
     for service in services:
         value = "; ".join(_affinity(service)) or f"sessionAffinity {service.spec.get('sessionAffinity', 'None')}"
-        lines.append(evidence(service, "session affinity", "ClientIP or a sticky annotation", value, service in pinned_services))
+        lines.append(evidence(service, "session affinity", "a sticky annotation, or ClientIP when clients reach it directly", value))
     ws_fronts = [(o, s, p) for o, s, p in _fronts(found, names) if _covers_ws(p)]
     unpinned = []
     for obj, service, path in ws_fronts:
         sticky = _affinity(obj) or (["loadBalancerPolicy Cookie"] if obj.kind == "HTTPProxy" and _proxy_affinity(obj) else [])
-        ok = bool(sticky) or service in {s.name for s in pinned_services}
+        ok = bool(sticky) or service in sticky_backends or bool(mesh)
+        actual = "; ".join(sticky) or ("sticky Service annotation" if service in sticky_backends else "no affinity annotation")
+        if not ok and any(s.name == service and s.spec.get("sessionAffinity") == "ClientIP" for s in services):
+            actual += " (the Service's ClientIP affinity is ignored: the controller sends traffic to pod endpoints)"
         if not ok:
             unpinned.append(obj.ref)
-        lines.append(evidence(obj, f"route {path} -> {service}", "sticky for /ws", "; ".join(sticky) or "no affinity annotation", ok))
-    for rule in _destination_rule_affinity(found, names):
-        lines.append(evidence(rule, ".spec.trafficPolicy.loadBalancer", "consistentHash", "consistentHash", True))
-    mesh = _destination_rule_affinity(found, names)
-    if (pinned_services or mesh) and not unpinned:
-        return outcome(Status.PASS, f"/ws sessions stay on one {api.ref} pod", lines, raw(found, api))
+        lines.append(evidence(obj, f"route {path} -> {service}", "sticky for /ws", actual, ok))
+    lines += [evidence(rule, ".spec.trafficPolicy.loadBalancer", "consistentHash", "consistentHash", True) for rule in mesh]
+    lines += [evidence(s, ".spec.sessionAffinity", "ClientIP on a directly exposed Service", f"ClientIP ({s.spec.get('type')})", True) for s in direct]
     if ws_fronts and not unpinned:
-        return outcome(Status.PASS, f"every route to /ws is sticky ({ws_fronts[0][0].ref})", lines, raw(found, api))
-    if not ws_fronts and not pinned_services and not mesh:
-        lines.append(Evidence(f"route for {WS_PATH}", "an Ingress or route to the api", "none found", False))
+        return outcome(Status.PASS, f"every route to {WS_PATH} is sticky ({ws_fronts[0][0].ref})", lines, raw(found, api))
+    if not ws_fronts and (direct or mesh):
+        return outcome(Status.PASS, f"{WS_PATH} sessions stay on one {api.ref} pod ({(direct or mesh)[0].ref})", lines, raw(found, api))
+    if not ws_fronts:
+        lines.append(Evidence(f"route for {WS_PATH}", "a sticky Ingress/route, or a ClientIP LoadBalancer Service", "none found", False))
     where = ", ".join(unpinned) or ", ".join(sorted(names)) or api.ref
     return outcome(Status.FAIL, f"no session affinity for {WS_PATH} on {where}", lines, raw(found, api))
 
