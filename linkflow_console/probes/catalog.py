@@ -96,6 +96,7 @@ PROBES: dict[str, ProbeSpec] = {
     "k8s.image-pinning": ProbeSpec("kubernetes", "Images pinned to a tag or digest", ("kubernetes.manifests",)),
     "k8s.grafana-dashboards": ProbeSpec("kubernetes", "Grafana dashboards as code, key metrics", ()),  # manifests or repository
     "k8s.log-shipper": ProbeSpec("kubernetes", "Log shipper DaemonSet", ("kubernetes.manifests",)),
+    "k8s.log-retention": ProbeSpec("kubernetes", "Log store keeps logs for a bounded period", ()),  # manifests or repository
     "repo.ci-tests": ProbeSpec("repository", "CI runs the tests on every change", ("repository.path",)),
     "repo.ci-security-scan": ProbeSpec("repository", "CI runs SAST and dependency scanners", ("repository.path",)),
     "repo.version-tag": ProbeSpec("repository", "Deployed commit has a semver tag", ("repository.path",)),

@@ -283,3 +283,43 @@ def test_what_looks_like_a_secret(name: str, value: str, secret: bool) -> None:
     from linkflow_console.probes.kubernetes.pods import looks_secret
 
     assert looks_secret(name, value) is secret
+
+
+LOKI_AS_SHIPPED = """auth_enabled: false
+server: {http_listen_port: 3100}
+schema_config: {configs: [{from: 2020-10-24, store: boltdb-shipper, object_store: filesystem, schema: v11}]}
+limits_config: {reject_old_samples: true}
+table_manager: {retention_deletes_enabled: false, retention_period: 0s}
+"""
+
+
+async def test_log_retention_from_a_loki_configmap(tmp_path: Path) -> None:
+    loki = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "loki", "namespace": "monitoring"},
+            "data": {"loki.yaml": LOKI_AS_SHIPPED}}
+    result = await run_on("k8s.log-retention", tmp_path, fixed() + [loki])
+    assert result.status is Status.FAIL and "retention_period 0s" in result.summary
+    loki["data"]["loki.yaml"] = LOKI_AS_SHIPPED.replace("limits_config: {reject_old_samples: true}",
+                                                        "limits_config: {retention_period: 720h}\ncompactor: {retention_enabled: true}")
+    result = await run_on("k8s.log-retention", tmp_path, fixed() + [loki])
+    assert result.status is Status.PASS and "30 d" in result.summary
+    loki["data"]["loki.yaml"] = LOKI_AS_SHIPPED.replace("limits_config: {reject_old_samples: true}", "limits_config: {retention_period: 720h}")
+    result = await run_on("k8s.log-retention", tmp_path, fixed() + [loki])
+    assert result.status is Status.FAIL and "ignored" in result.summary
+
+
+async def test_log_retention_from_repository_files_and_nothing_is_error(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "infra" / "logs.tf").write_text('resource "aws_cloudwatch_log_group" "api" {\n  retention_in_days = 30\n}\n')
+    result = await run_probe("k8s.log-retention", profile_context(tmp_path, f'[repository]\npath = "{repo}"'))
+    assert result.status is Status.PASS and "retention_in_days 30" in result.summary
+    (repo / "infra" / "logs.tf").write_text("# nothing\n")
+    result = await run_probe("k8s.log-retention", profile_context(tmp_path, f'[repository]\npath = "{repo}"'))
+    assert result.status is Status.ERROR and "could not tell" in result.summary
+
+
+def test_durations() -> None:
+    from linkflow_console.probes.kubernetes.logstore import duration_days
+
+    assert duration_days("720h") == 30 and duration_days("0s") == 0 and duration_days("1w2d") == 9
+    assert duration_days("forever") is None
