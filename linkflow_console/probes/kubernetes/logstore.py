@@ -4,20 +4,17 @@ Terraform), Elasticsearch ILM delete phases."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.kubernetes.loader import manifests
+from linkflow_console.probes.kubernetes.objects import EITHER_SOURCE, either_source, repository_texts
 
 DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 KEYWORDS = ("limits_config", "table_manager", "log_retention_days", "retention_in_days", '"delete"')
-MAX_BYTES = 1024 * 1024
 
 
 def duration_days(text: Any) -> float | None:
@@ -79,34 +76,20 @@ def _judge(where: str, text: str) -> list[Evidence]:
     return lines
 
 
-def _repository_configs(root: Path) -> list[tuple[str, str]]:
-    configs = []
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if ({".git", "node_modules", "vendor"} & set(relative.parts) or path.suffix not in (".yml", ".yaml", ".json", ".tf", ".conf")
-                or not path.is_file() or path.stat().st_size > MAX_BYTES):
-            continue
-        try:
-            configs.append((str(relative), path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError):
-            continue
-    return configs
-
-
 @probe("k8s.log-retention")
 async def log_retention(ctx: ProbeContext) -> Outcome:
-    use_manifests, repo = bool(ctx.setting("kubernetes.manifests")), ctx.setting("repository.path")
-    if not use_manifests and not repo:
-        return outcome(Status.SKIPPED, "not configured: set kubernetes.manifests or repository.path in the profile")
+    sources = await either_source(ctx)
+    if sources is None:
+        return outcome(Status.SKIPPED, EITHER_SOURCE)
+    found, repo = sources
     configs: list[tuple[str, str]] = []
-    if use_manifests:
-        found = await manifests(ctx)
+    if found is not None:
         for config in found.of_kind("ConfigMap"):
             data = config.data.get("data") or {}
             configs += [(f"{config.ref} {key}", str(value)) for key, value in (data.items() if isinstance(data, dict) else ())]
         configs += [(where, json.dumps(value)) for where, value in found.documents]
-    if repo and Path(repo).is_dir():
-        configs += await asyncio.to_thread(_repository_configs, Path(repo))
+    if repo is not None:
+        configs += await repository_texts(repo, (".yml", ".yaml", ".json", ".tf", ".conf"), lambda p: True)
     lines = [line for where, text in configs for line in _judge(where, text)]
     if not lines:
         raise ProbeError("no log store configuration (Loki, CloudWatch retention, Elasticsearch ILM) in the manifests "

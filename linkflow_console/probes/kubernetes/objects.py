@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from linkflow_console.probes.base import Evidence, ProbeError
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.kubernetes.loader import K8sObject, Manifests
+from linkflow_console.probes.kubernetes.loader import K8sObject, Manifests, manifests
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout", "DeploymentConfig")
 ROLES = ("api", "worker", "scheduler")
+EITHER_SOURCE = "not configured: set kubernetes.manifests or repository.path in the profile"
+SKIPPED_DIRS = {".git", "node_modules", "vendor"}
+MAX_CONFIG_BYTES = 5 * 1024 * 1024
 
 
 def evidence(obj: K8sObject, field: str, expected: str, actual: str, ok: bool | None = None) -> Evidence:
@@ -122,3 +128,31 @@ def targets(obj: K8sObject, workload_obj: K8sObject) -> bool:
     """An HPA / ScaledObject's scaleTargetRef names the workload."""
     ref = obj.spec.get("scaleTargetRef") or {}
     return isinstance(ref, dict) and ref.get("name") == workload_obj.name and same_namespace(obj, workload_obj)
+
+
+async def either_source(ctx: ProbeContext) -> tuple[Manifests | None, Path | None] | None:
+    """For probes that read the manifests, the repository or both: what the profile names (None: neither)."""
+    use_manifests, repo = bool(ctx.setting("kubernetes.manifests")), ctx.setting("repository.path")
+    if not use_manifests and not repo:
+        return None
+    found = await manifests(ctx) if use_manifests else None
+    return found, Path(repo) if repo and Path(repo).is_dir() else None
+
+
+async def repository_texts(root: Path, suffixes: tuple[str, ...], wanted: Callable[[str], bool]) -> list[tuple[str, str]]:
+    """(relative path, text) of the repository's files with these suffixes that `wanted` accepts (in a thread)."""
+
+    def read() -> list[tuple[str, str]]:
+        texts = []
+        for path in sorted(root.rglob("*")):
+            relative = path.relative_to(root)
+            if SKIPPED_DIRS & set(relative.parts) or path.suffix not in suffixes or not wanted(str(relative)):
+                continue
+            try:
+                if path.is_file() and path.stat().st_size <= MAX_CONFIG_BYTES:
+                    texts.append((str(relative), path.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError):
+                continue  # unreadable files are not ours to judge
+        return texts
+
+    return await asyncio.to_thread(read)

@@ -3,16 +3,22 @@ shipper feeding log aggregation."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from linkflow_console.probes.base import Evidence, Outcome, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.kubernetes.loader import Manifests, manifests
-from linkflow_console.probes.kubernetes.objects import WORKLOAD_KINDS, containers, evidence, raw
+from linkflow_console.probes.kubernetes.objects import (
+    EITHER_SOURCE,
+    WORKLOAD_KINDS,
+    containers,
+    either_source,
+    evidence,
+    raw,
+    repository_texts,
+)
 
 # The checklist's key metrics, as series a dashboard query names (LinkFlow's, the shipped rules',
 # exporters' and cAdvisor's names).
@@ -27,7 +33,6 @@ DASHBOARD_METRICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((title, re.co
 ))
 SHIPPERS = re.compile(r"fluent-?bit|fluentd|vector|promtail|filebeat|grafana/agent|alloy|opentelemetry-collector|otel-?collector|"
                       r"datadog/agent|cloudwatch-agent|splunk|elastic-agent|logstash", re.IGNORECASE)
-MAX_DASHBOARD_BYTES = 5 * 1024 * 1024
 
 
 def _is_dashboard(value: Any) -> bool:
@@ -55,37 +60,25 @@ def _manifest_dashboards(found: Manifests) -> list[tuple[str, str]]:
     return dashboards
 
 
-def _repository_dashboards(root: Path) -> list[tuple[str, str]]:
-    """Grafana provisioning files in the repository: dashboard JSON under a grafana/dashboards path."""
-    dashboards = []
-    for path in sorted(root.rglob("*.json")):
-        relative = path.relative_to(root)
-        if ".git" in relative.parts or "node_modules" in relative.parts:
-            continue
-        if not re.search(r"grafana|dashboard", str(relative), re.IGNORECASE) or path.stat().st_size > MAX_DASHBOARD_BYTES:
-            continue
-        try:
-            value = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue  # not a dashboard we can read; other files are not our business
-        if _is_dashboard(value):
-            dashboards.append((f"{_title(value)} ({relative})", json.dumps(value)))
-    return dashboards
+def _dashboard_text(where: str, text: str) -> tuple[str, str] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None  # not a dashboard we can read; other files are not our business
+    return (f"{_title(value)} ({where})", json.dumps(value)) if _is_dashboard(value) else None
 
 
 @probe("k8s.grafana-dashboards")
 async def grafana_dashboards(ctx: ProbeContext) -> Outcome:
-    use_manifests, repo = bool(ctx.setting("kubernetes.manifests")), ctx.setting("repository.path")
-    if not use_manifests and not repo:
-        return outcome(Status.SKIPPED, "not configured: set kubernetes.manifests or repository.path in the profile")
-    dashboards: list[tuple[str, str]] = []
-    raw_data: dict[str, str] = {}
-    if use_manifests:
-        found = await manifests(ctx)
-        dashboards += _manifest_dashboards(found)
-        raw_data = raw(found)
-    if repo and Path(repo).is_dir():
-        dashboards += await asyncio.to_thread(_repository_dashboards, Path(repo))
+    sources = await either_source(ctx)
+    if sources is None:
+        return outcome(Status.SKIPPED, EITHER_SOURCE)
+    found, repo = sources
+    dashboards = _manifest_dashboards(found) if found else []
+    raw_data = raw(found) if found else {}
+    if repo is not None:
+        texts = await repository_texts(repo, (".json",), lambda p: re.search(r"grafana|dashboard", p, re.IGNORECASE) is not None)
+        dashboards += [d for where, text in texts if (d := _dashboard_text(where, text))]
         raw_data["repository"] = str(repo)
     lines = [Evidence("dashboards as code", ">= 1 (grafana_dashboard ConfigMap, GrafanaDashboard, provisioning JSON)",
                       "; ".join(w for w, _ in dashboards[:5]) or "none", bool(dashboards))]
