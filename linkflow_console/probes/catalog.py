@@ -106,6 +106,8 @@ PROBES: dict[str, ProbeSpec] = {
     "repo.alert-runbooks": ProbeSpec("repository", "Alert rules link runbooks that exist", ("repository.path",)),
     "repo.config-in-git": ProbeSpec("repository", "Deployment config committed and pushed", ("repository.path",)),
     "repo.architecture-doc": ProbeSpec("repository", "Architecture document names the components", ("repository.path",)),
+    "repo.rto": ProbeSpec("repository", "RTO documented, under 1 hour", ("repository.path",)),
+    "repo.rpo": ProbeSpec("repository", "RPO documented, under 5 minutes", ("repository.path",)),
     "http.cdn": ProbeSpec("cdn", "Static assets cached by a CDN", ("api.frontend_origin",)),
     "s3.access-logs-retained": ProbeSpec("s3_retention", "Access logs kept for the documented retention", ("s3.bucket",)),
 }

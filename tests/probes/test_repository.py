@@ -19,7 +19,7 @@ from tests.probes.repo_builder import (
 )
 
 REPO_PROBES = ["repo.ci-tests", "repo.ci-security-scan", "repo.version-tag", "repo.changelog", "repo.staging",
-               "repo.progressive-delivery", "repo.alert-runbooks", "repo.config-in-git", "repo.architecture-doc"]
+               "repo.progressive-delivery", "repo.alert-runbooks", "repo.config-in-git", "repo.architecture-doc", "repo.rto", "repo.rpo"]
 
 
 @pytest.fixture
@@ -179,3 +179,34 @@ async def test_untracked_build_output_is_not_unsaved_configuration(tmp_path: Pat
     (good_repo / "deploy" / "k8s" / "base" / "new.yaml").write_text("kind: Service\n")
     result = await run_repo("repo.config-in-git", tmp_path, good_repo, '[kubernetes]\nmanifests = ["linkflow/deploy/k8s"]')
     assert result.status is Status.WARN and "new.yaml" in result.evidence[1].actual
+
+
+DR_DOC = """# Disaster recovery
+
+| Scenario | Recovery path | Measured |
+|---|---|---|
+| PostgreSQL primary lost | promote the replica | 12 min |
+
+RTO: 45 minutes for every scenario (drill of 2026-11-02).
+Our RPO is 1 minute: WAL is archived every 60 s.
+"""
+
+
+async def test_recovery_objectives_documented(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"docs/operations/disaster-recovery.md": DR_DOC,
+                                      "docs/checklist.md": "- [ ] RTO documented (< 1 hour)\n- [ ] RPO documented (< 5 minutes)\n"})
+    rto = await run_repo("repo.rto", tmp_path, repo)
+    assert rto.status is Status.PASS and "45 min" in rto.summary and rto.values["rto_seconds"] == 2700
+    rpo = await run_repo("repo.rpo", tmp_path, repo)
+    assert rpo.status is Status.PASS and "disaster-recovery.md:8" in rpo.summary
+
+
+async def test_recovery_objectives_over_target_or_missing_fail(tmp_path: Path) -> None:
+    slow = DR_DOC.replace("RTO: 45 minutes", "RTO: 4 hours").replace("RPO is 1 minute", "RPO is 24 hours")
+    repo = make_repo(tmp_path / "r", {"docs/dr.md": slow})
+    assert (await run_repo("repo.rto", tmp_path, repo)).status is Status.FAIL
+    result = await run_repo("repo.rpo", tmp_path, repo)
+    assert result.status is Status.FAIL and "24 h" in result.summary
+    repo = make_repo(tmp_path / "c", {"CHECKLIST.md": "- [ ] RTO documented (< 1 hour)\n"})
+    result = await run_repo("repo.rto", tmp_path, repo)
+    assert result.status is Status.FAIL and "no committed document states an RTO" in result.summary

@@ -2,4 +2,4 @@
 
 Importing the package registers every repository probe; git runs as an async subprocess."""
 
-from linkflow_console.probes.repository import alerts, ci, release  # noqa: F401  (registers probes)
+from linkflow_console.probes.repository import alerts, ci, recovery, release  # noqa: F401  (registers probes)
