@@ -323,3 +323,13 @@ def test_durations() -> None:
 
     assert duration_days("720h") == 30 and duration_days("0s") == 0 and duration_days("1w2d") == 9
     assert duration_days("forever") is None
+
+
+async def test_prometheus_trigger_on_queue_passes_and_shows_no_credentials(tmp_path: Path) -> None:
+    objects = fixed()
+    find(objects, "ScaledObject", "linkflow-worker")["spec"]["triggers"] = [{"type": "prometheus", "metadata": {
+        "serverAddress": "http://user:pw-in-url@prometheus:9090", "query": "sum(asynq_queue_size{queue='default'})",
+        "threshold": "100", "bearerToken": "tok-should-not-show"}}]
+    result = await run_on("k8s.worker-autoscaling", tmp_path, objects)
+    assert result.status is Status.PASS and "asynq_queue_size" in result.summary
+    assert "pw-in-url" not in repr(result.to_dict()) and "tok-should-not-show" not in repr(result.to_dict())

@@ -92,7 +92,9 @@ def _queue_trigger(trigger: dict[str, Any]) -> str | None:
     metadata = trigger.get("metadata") or {}
     if kind.startswith("redis"):
         return f"{kind} {metadata.get('listName') or metadata.get('stream') or ''}".strip()
-    text = " ".join(str(v) for v in metadata.values())
+    # Only what names the metric: trigger metadata can carry addresses and credentials.
+    text = " ".join(str(v) for k, v in metadata.items() if re.search(r"query|metric|list|stream|queue", str(k), re.IGNORECASE)
+                    and not re.search(r"password|token|secret|key|auth", str(k), re.IGNORECASE))
     if kind in ("prometheus", "metrics-api", "external", "datadog") and QUEUE_WORDS.search(text):
         return f"{kind} {text[:80]}"
     return None
