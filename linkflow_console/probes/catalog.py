@@ -108,6 +108,7 @@ PROBES: dict[str, ProbeSpec] = {
     "repo.architecture-doc": ProbeSpec("repository", "Architecture document names the components", ("repository.path",)),
     "repo.rto": ProbeSpec("repository", "RTO documented, under 1 hour", ("repository.path",)),
     "repo.rpo": ProbeSpec("repository", "RPO documented, under 5 minutes", ("repository.path",)),
+    "repo.failover-doc": ProbeSpec("repository", "Failover procedure written down as steps", ("repository.path",)),
     "http.cdn": ProbeSpec("cdn", "Static assets cached by a CDN", ("api.frontend_origin",)),
     "s3.access-logs-retained": ProbeSpec("s3_retention", "Access logs kept for the documented retention", ("s3.bucket",)),
 }

@@ -120,5 +120,6 @@ def good_files() -> dict[str, str]:
         "docs/runbooks/queue.md": RUNBOOK_QUEUE,
         "CHANGELOG.md": CHANGELOG,
         "ARCHITECTURE.md": ARCHITECTURE,
-        "docs/operations/disaster-recovery.md": "# DR\n\nRTO: 30 minutes. RPO: 1 minute (WAL every 60 s).\n",
+        "docs/operations/disaster-recovery.md": "# DR\n\nRTO: 30 minutes. RPO: 1 minute (WAL every 60 s).\n\n"
+                                                "## Redis failover\n```bash\nredis-cli -p 26379 SENTINEL failover mymaster\n```\n",
     }

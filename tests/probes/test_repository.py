@@ -19,7 +19,7 @@ from tests.probes.repo_builder import (
 )
 
 REPO_PROBES = ["repo.ci-tests", "repo.ci-security-scan", "repo.version-tag", "repo.changelog", "repo.staging",
-               "repo.progressive-delivery", "repo.alert-runbooks", "repo.config-in-git", "repo.architecture-doc", "repo.rto", "repo.rpo"]
+               "repo.progressive-delivery", "repo.alert-runbooks", "repo.config-in-git", "repo.architecture-doc", "repo.rto", "repo.rpo", "repo.failover-doc"]
 
 
 @pytest.fixture
@@ -210,3 +210,24 @@ async def test_recovery_objectives_over_target_or_missing_fail(tmp_path: Path) -
     repo = make_repo(tmp_path / "c", {"CHECKLIST.md": "- [ ] RTO documented (< 1 hour)\n"})
     result = await run_repo("repo.rto", tmp_path, repo)
     assert result.status is Status.FAIL and "no committed document states an RTO" in result.summary
+
+
+FAILOVER_DOC = """# Operations
+
+## PostgreSQL failover
+
+1. Confirm the primary is down: `pg_isready -h db-primary`.
+2. Promote the replica: `aws rds promote-read-replica --db-instance-identifier linkflow-replica`.
+3. Point `DATABASE_HOST` at the new primary and restart api and worker.
+
+## Backups
+Nightly.
+"""
+
+
+async def test_failover_procedure_states(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"docs/ops.md": FAILOVER_DOC})
+    result = await run_repo("repo.failover-doc", tmp_path, repo)
+    assert result.status is Status.PASS and "docs/ops.md:3" in result.summary
+    repo = make_repo(tmp_path / "w", {"docs/ops.md": "# Ops\n\n## Failover\nAsk the DBA.\n\n## Backups\n1. a\n2. b\n3. c\n"})
+    assert (await run_repo("repo.failover-doc", tmp_path, repo)).status is Status.WARN

@@ -1,5 +1,5 @@
-"""Repository probes on recovery objectives: the committed documents state an RTO and an RPO, and
-the stated values are within the checklist's (RTO < 1 hour, RPO < 5 minutes)."""
+"""Repository probes on recovery documents: the committed documents state an RTO and an RPO within the
+checklist's (RTO < 1 hour, RPO < 5 minutes), and write a failover procedure down as steps."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ OBJECTIVES = {
     "repo.rto": ("RTO", re.compile(r"\bRTO\b|recovery time objective", re.IGNORECASE), 3600),
     "repo.rpo": ("RPO", re.compile(r"\bRPO\b|recovery point objective", re.IGNORECASE), 300),
 }
+
+
+HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$")
+FAILOVER = re.compile(r"fail[- ]?over", re.IGNORECASE)
+STEP = re.compile(r"^\s*(\d+[.)]|[-*])\s+\S")
+MIN_STEPS = 3
 
 
 def _seconds(number: str, unit: str) -> float:
@@ -67,3 +73,39 @@ async def rto(ctx: ProbeContext) -> Outcome:
 @probe("repo.rpo")
 async def rpo(ctx: ProbeContext) -> Outcome:
     return await _objective(ctx, "repo.rpo")
+
+
+def failover_sections(files: dict[str, str]) -> list[tuple[str, int, str, int, bool]]:
+    """(file, line, heading, steps, has commands) for each markdown section whose heading says failover."""
+    found = []
+    for path, text in files.items():
+        lines = text.splitlines()
+        for number, line in enumerate(lines):
+            heading = HEADING.match(line)
+            if not heading or not FAILOVER.search(heading.group(2)):
+                continue
+            level, body = len(heading.group(1)), []
+            for following in lines[number + 1:]:
+                other = HEADING.match(following)
+                if other and len(other.group(1)) <= level:
+                    break
+                body.append(following)
+            steps = sum(1 for b in body if STEP.match(b))
+            found.append((path, number + 1, heading.group(2)[:80], steps, any(b.strip().startswith("```") for b in body)))
+    return found
+
+
+@probe("repo.failover-doc")
+async def failover_doc(ctx: ProbeContext) -> Outcome:
+    docs = {p: read_text(ctx, p) or "" for p in await tracked_files(ctx) if p.lower().endswith(DOCS)}
+    sections = failover_sections(docs)
+    evidence = [Evidence(f"{path}:{line} {heading}", f">= {MIN_STEPS} steps or commands",
+                         f"{steps} step(s){', commands' if commands else ''}", steps >= MIN_STEPS or commands)
+                for path, line, heading, steps, commands in sections[:10]]
+    if not sections:
+        evidence.append(Evidence("failover section", "a heading naming failover, with its steps", f"none in {len(docs)} document(s)", False))
+        return outcome(Status.FAIL, "no committed document has a failover procedure", evidence)
+    written = [e for e in evidence if e.ok]
+    if not written:
+        return outcome(Status.WARN, f"{evidence[0].label} names failover but writes down no steps", evidence)
+    return outcome(Status.PASS, f"failover procedure written down: {written[0].label}", evidence)
