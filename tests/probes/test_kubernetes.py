@@ -239,12 +239,12 @@ async def test_dashboards_missing_metrics_warn_and_provisioning_json_counts(tmp_
     find(objects, "ConfigMap", "linkflow-dashboard")["data"] = {"d.json": '{"panels": [{"expr": "linkflow_queue_depth"}]}'}
     result = await run_on("k8s.grafana-dashboards", tmp_path, objects)
     assert result.status is Status.WARN and "request latency" in result.summary
-    repo = tmp_path / "repo" / "grafana" / "dashboards"
-    repo.mkdir(parents=True)
-    from tests.probes.manifests import DASHBOARD
     import json
 
-    (repo / "linkflow.json").write_text(json.dumps(DASHBOARD))
+    from tests.probes.manifests import DASHBOARD
+    from tests.probes.repo_builder import make_repo
+
+    make_repo(tmp_path / "repo", {"grafana/dashboards/linkflow.json": json.dumps(DASHBOARD)})
     ctx = profile_context(tmp_path, f'[repository]\npath = "{tmp_path / "repo"}"')
     result = await run_probe("k8s.grafana-dashboards", ctx)
     assert result.status is Status.PASS and "grafana/dashboards/linkflow.json" in result.evidence[0].actual
@@ -308,12 +308,13 @@ async def test_log_retention_from_a_loki_configmap(tmp_path: Path) -> None:
 
 
 async def test_log_retention_from_repository_files_and_nothing_is_error(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    (repo / "infra").mkdir(parents=True)
-    (repo / "infra" / "logs.tf").write_text('resource "aws_cloudwatch_log_group" "api" {\n  retention_in_days = 30\n}\n')
+    from tests.probes.repo_builder import commit, make_repo
+
+    repo = make_repo(tmp_path / "repo", {"infra/logs.tf": 'resource "aws_cloudwatch_log_group" "api" {\n  retention_in_days = 30\n}\n'})
     result = await run_probe("k8s.log-retention", profile_context(tmp_path, f'[repository]\npath = "{repo}"'))
     assert result.status is Status.PASS and "retention_in_days 30" in result.summary
-    (repo / "infra" / "logs.tf").write_text("# nothing\n")
+    commit(repo, {"infra/logs.tf": "# nothing\n"})
+    (repo / "scratch.tf").write_text("retention_in_days = 7\n")  # not committed: not the team's configuration
     result = await run_probe("k8s.log-retention", profile_context(tmp_path, f'[repository]\npath = "{repo}"'))
     assert result.status is Status.ERROR and "could not tell" in result.summary
 

@@ -89,7 +89,7 @@ async def log_retention(ctx: ProbeContext) -> Outcome:
             configs += [(f"{config.ref} {key}", str(value)) for key, value in (data.items() if isinstance(data, dict) else ())]
         configs += [(where, json.dumps(value)) for where, value in found.documents]
     if repo is not None:
-        configs += await repository_texts(repo, (".yml", ".yaml", ".json", ".tf", ".conf"), lambda p: True)
+        configs += await repository_texts(ctx, (".yml", ".yaml", ".json", ".tf", ".conf"), lambda p: True)
     lines = [line for where, text in configs for line in _judge(where, text)]
     if not lines:
         raise ProbeError("no log store configuration (Loki, CloudWatch retention, Elasticsearch ILM) in the manifests "

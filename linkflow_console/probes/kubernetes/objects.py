@@ -14,8 +14,6 @@ from linkflow_console.probes.kubernetes.loader import K8sObject, Manifests, mani
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout", "DeploymentConfig")
 ROLES = ("api", "worker", "scheduler")
 EITHER_SOURCE = "not configured: set kubernetes.manifests or repository.path in the profile"
-SKIPPED_DIRS = {".git", "node_modules", "vendor"}
-MAX_CONFIG_BYTES = 5 * 1024 * 1024
 
 
 def evidence(obj: K8sObject, field: str, expected: str, actual: str, ok: bool | None = None) -> Evidence:
@@ -139,20 +137,14 @@ async def either_source(ctx: ProbeContext) -> tuple[Manifests | None, Path | Non
     return found, Path(repo) if repo and Path(repo).is_dir() else None
 
 
-async def repository_texts(root: Path, suffixes: tuple[str, ...], wanted: Callable[[str], bool]) -> list[tuple[str, str]]:
-    """(relative path, text) of the repository's files with these suffixes that `wanted` accepts (in a thread)."""
+async def repository_texts(ctx: ProbeContext, suffixes: tuple[str, ...], wanted: Callable[[str], bool]) -> list[tuple[str, str]]:
+    """(path, text) of the repository's committed files with these suffixes that `wanted` accepts
+    (git's list, so build output and ignored directories never count; read in a thread)."""
+    from linkflow_console.probes.repository.git import read_text, tracked_files
+
+    paths = [p for p in await tracked_files(ctx) if p.endswith(suffixes) and wanted(p)]
 
     def read() -> list[tuple[str, str]]:
-        texts = []
-        for path in sorted(root.rglob("*")):
-            relative = path.relative_to(root)
-            if SKIPPED_DIRS & set(relative.parts) or path.suffix not in suffixes or not wanted(str(relative)):
-                continue
-            try:
-                if path.is_file() and path.stat().st_size <= MAX_CONFIG_BYTES:
-                    texts.append((str(relative), path.read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError):
-                continue  # unreadable files are not ours to judge
-        return texts
+        return [(p, text) for p in paths if (text := read_text(ctx, p)) is not None]
 
     return await asyncio.to_thread(read)

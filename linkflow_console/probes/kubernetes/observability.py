@@ -77,7 +77,7 @@ async def grafana_dashboards(ctx: ProbeContext) -> Outcome:
     dashboards = _manifest_dashboards(found) if found else []
     raw_data = raw(found) if found else {}
     if repo is not None:
-        texts = await repository_texts(repo, (".json",), lambda p: re.search(r"grafana|dashboard", p, re.IGNORECASE) is not None)
+        texts = await repository_texts(ctx, (".json",), lambda p: re.search(r"grafana|dashboard", p, re.IGNORECASE) is not None)
         dashboards += [d for where, text in texts if (d := _dashboard_text(where, text))]
         raw_data["repository"] = str(repo)
     lines = [Evidence("dashboards as code", ">= 1 (grafana_dashboard ConfigMap, GrafanaDashboard, provisioning JSON)",
