@@ -12,7 +12,6 @@ from linkflow_console.probes.base import Status
 from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_all, run_probe
 from linkflow_console.probes.profile import parse_profile
-from tests.servers.web import filtered_port  # noqa: F401
 
 
 class CountingAPI(BaseHTTPRequestHandler):

@@ -1,0 +1,58 @@
+"""Connecting: start-up cost, and every way of not getting an answer is `error`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linkflow_console.probes.base import Status
+from tests.probes.postgres import PG_ENV, probe, q, secure
+from tests.servers import free_port
+from tests.servers.postgres import PgCerts, PgServer
+
+pytestmark = pytest.mark.servers
+
+DSN_PROBES = ["postgres.ssl-required", "postgres.pitr", "postgres.replicas", "postgres.monitoring"]
+
+
+def test_importing_the_module_does_not_import_psycopg() -> None:
+    code = "import sys, linkflow_console.probes.postgres; print('psycopg' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- connection errors shared by every probe ------------------------------------------------
+
+
+@pytest.mark.parametrize("probe_id", DSN_PROBES)
+async def test_refused_port_is_error(probe_id: str, tmp_path: Path) -> None:
+    result = await probe(probe_id, tmp_path, {"dsn": q(f"postgresql://probe@127.0.0.1:{free_port()}/linkflow")})
+    assert result.status is Status.ERROR
+    assert "cannot connect to 127.0.0.1" in result.summary
+
+
+@pytest.mark.parametrize("probe_id", ["postgres.ssl-required", "postgres.pitr"])
+async def test_silent_port_is_error(probe_id: str, tmp_path: Path, silent_port: int) -> None:
+    result = await probe(probe_id, tmp_path, {"dsn": q(f"postgresql://probe@127.0.0.1:{silent_port}/linkflow")}, timeout=2.0)
+    assert result.status is Status.ERROR
+    assert "did not answer" in result.summary
+
+
+@pytest.mark.parametrize("probe_id", ["postgres.ssl-required", "postgres.monitoring"])
+async def test_wrong_password_is_error(
+    probe_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_secure: PgServer, pg_certs: PgCerts
+) -> None:
+    monkeypatch.setenv(PG_ENV, "not-the-password")
+    result = await probe(probe_id, tmp_path, secure(pg_secure, pg_certs))
+    assert result.status is Status.ERROR
+    assert "password authentication failed" in result.summary
+
+
+async def test_unset_password_variable_is_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_secure: PgServer) -> None:
+    monkeypatch.delenv(PG_ENV)
+    result = await probe("postgres.pitr", tmp_path, {"dsn": q(pg_secure.dsn())})
+    assert result.status is Status.ERROR
+    assert PG_ENV in result.summary
