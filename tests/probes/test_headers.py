@@ -79,6 +79,31 @@ async def test_nonce_neutralises_unsafe_inline(https_server, ca_file, tmp_path):
     assert evidence(result, "CSP script sources").ok is True
 
 
+async def test_unsafe_inline_in_style_src_loses_the_csp_bonus_as_the_observatory_does(https_server, ca_file, tmp_path):
+    headers = STRONG | {"Strict-Transport-Security": "max-age=86400",
+                        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+    del headers["Referrer-Policy"]
+    result = await check_headers(https_server(headers), ca_file, tmp_path)
+    assert result.raw["grade"] == "A (90)"  # 100 - 10 HSTS; default-src 'none' earns no +10 with inline styles
+    assert result.raw["csp result"] == "'unsafe-inline' in style-src (no CSP bonus)"
+
+
+async def test_strict_dynamic_without_nonce_or_hash_is_an_invalid_policy(https_server, ca_file, tmp_path):
+    headers = STRONG | {"Content-Security-Policy": "script-src 'strict-dynamic' https:; object-src 'none'"}
+    result = await check_headers(https_server(headers), ca_file, tmp_path)
+    assert result.status is Status.FAIL
+    line = evidence(result, "Content-Security-Policy")
+    assert line.ok is False and line.actual == "invalid: script-src 'strict-dynamic' without a nonce or hash"
+    assert result.raw["grade"] == "B (75)"  # 100 - 25 invalid CSP; referrer +5 withheld below 90
+
+
+async def test_strict_dynamic_with_a_nonce_is_a_clean_policy(https_server, ca_file, tmp_path):
+    headers = STRONG | {"Content-Security-Policy": "script-src 'nonce-r4nd0m' 'strict-dynamic' https:; object-src 'none'"}
+    result = await check_headers(https_server(headers), ca_file, tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert result.raw["grade"] == "A+ (110)"  # 100 + CSP no unsafe 5 + referrer 5
+
+
 async def test_allow_from_without_frame_ancestors_fails(https_server, ca_file, tmp_path):
     headers = STRONG | {"Content-Security-Policy": "default-src 'self'", "X-Frame-Options": "ALLOW-FROM https://x.example"}
     result = await check_headers(https_server(headers), ca_file, tmp_path)
