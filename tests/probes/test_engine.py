@@ -67,6 +67,20 @@ async def test_a_dead_host_costs_one_timeout_not_one_per_probe(tmp_path, filtere
     assert elapsed < slowest * 2  # with a pool of 2, one timeout per probe would be 3 rounds
 
 
+async def test_a_hung_host_costs_one_timeout_not_one_wave_per_pool(tmp_path, silent_port):
+    """Connections accepted, never answered: the reachability check passes, every probe waits on
+    its own request. Waiting needs no pool slot, so the six probes wait side by side."""
+    url = f"http://127.0.0.1:{silent_port}"
+    ctx = context(tmp_path, f'timeout = 1.0\nconcurrency = 2\n[api]\nbase_url = "{url}"\n')
+    probes = ["http.liveness", "http.readiness", "http.health", "http.metrics", "http.latency-p95", "http.cors"]
+    start = time.perf_counter()
+    results = await run_all(probes, ctx)
+    elapsed = time.perf_counter() - start
+    assert all(r.status is Status.ERROR for r in results.values())
+    slowest = max(r.duration_ms for r in results.values()) / 1000
+    assert elapsed < slowest * 1.5  # holding slots, a pool of 2 would take 3 rounds
+
+
 async def test_missing_configuration_is_skipped_and_says_which_key(tmp_path):
     result = await run_probe("redis.aof", context(tmp_path, ""))
     assert result.status is Status.SKIPPED and "redis.url" in result.summary
