@@ -17,6 +17,7 @@ from linkflow_console.probes.postgres.client import (
     fetch_one,
     fetch_rows,
     session,
+    show_version,
     verdict,
 )
 
@@ -104,7 +105,7 @@ async def pooler(ctx: ProbeContext) -> Outcome:
 
     async with session(ctx, "postgres.pooler_dsn", "postgres.pooler_password") as conn:
         try:
-            version_rows = await fetch_rows(conn, "SHOW VERSION")
+            version = await show_version(conn)
             pools = await fetch_rows(conn, "SHOW POOLS")
         except psycopg.Error as exc:
             # A PostgreSQL server (or a pooled database instead of the console) lands here.
@@ -116,7 +117,6 @@ async def pooler(ctx: ProbeContext) -> Outcome:
                 [Evidence("SHOW VERSION", "PgBouncer x.y.z", answer, False)],
                 raw={"server_version": server, "show_version": answer},
             )
-    version = str(next(iter(version_rows[0].values()))) if version_rows else ""
     if "pgbouncer" not in version.lower():
         return outcome(
             Status.FAIL,

@@ -125,6 +125,28 @@ async def fetch_one(conn: psycopg.AsyncConnection[Any], sql: str) -> dict[str, A
     return rows[0]
 
 
+async def show_version(conn: psycopg.AsyncConnection[Any], statement: str = "SHOW VERSION") -> str:
+    """PgBouncer's version: a result row since 1.12, only a NOTICE before (no row at all)."""
+    notices: list[str] = []
+
+    def keep(diagnostic: Any) -> None:
+        notices.append(diagnostic.message_primary or "")
+
+    conn.add_notice_handler(keep)
+    try:
+        rows = await fetch_rows(conn, statement)
+    finally:
+        conn.remove_notice_handler(keep)
+    return version_text(rows, notices)
+
+
+def version_text(rows: list[dict[str, Any]], notices: list[str]) -> str:
+    """The version a SHOW VERSION answered: its first row's value, else the notice naming PgBouncer."""
+    if rows:
+        return str(next(iter(rows[0].values())))
+    return next((n for n in notices if "pgbouncer" in n.lower()), notices[0] if notices else "")
+
+
 STANDBY = "postgres.dsn points at a standby (in recovery), so this cannot tell: {what}; point it at the primary"
 
 
