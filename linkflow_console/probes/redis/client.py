@@ -121,21 +121,20 @@ async def _connected(ctx: ProbeContext, target: RedisTarget, password: str | Non
     so it is read without one and judged (the password only ever went to redis.url's server)."""
     from redis import exceptions
 
-    for attempt in (password, None) if password is not None else (None,):
-        client = new_client(ctx, target.host, target.port, tls=target.tls, db=target.db,
-                            username=target.username, password=attempt)
-        try:
-            with redis_errors(target.address, with_password=attempt is not None):
-                try:
-                    return await client.initialize()
-                except exceptions.AuthenticationError as exc:
-                    if attempt is None or not any(marker in str(exc) for marker in NO_PASSWORD_CONFIGURED):
-                        raise
-        except BaseException:
-            await client.aclose()
-            raise
+    client = new_client(ctx, target.host, target.port, tls=target.tls, db=target.db,
+                        username=target.username, password=password)
+    try:
+        with redis_errors(target.address, with_password=password is not None):
+            try:
+                return await client.initialize()
+            except exceptions.AuthenticationError as exc:
+                if password is None or not any(marker in str(exc) for marker in NO_PASSWORD_CONFIGURED):
+                    raise
+    except BaseException:
         await client.aclose()
-    raise AssertionError("unreachable: the last attempt returns or raises")
+        raise
+    await client.aclose()
+    return await _connected(ctx, target, None)
 
 
 async def config_value(client: Redis, name: str) -> str | None:
