@@ -96,7 +96,6 @@ async def read_archiver(ctx: ProbeContext) -> Archiver:
     return Archiver(row)
 
 
-
 @probe("postgres.pitr")
 async def pitr(ctx: ProbeContext) -> Outcome:
     archiver = await read_archiver(ctx)
@@ -121,7 +120,6 @@ async def pitr(ctx: ProbeContext) -> Outcome:
     pass_summary = f"WAL archived {span(ctx.clock() - last) if last else '?'} ago via {method}, no failures"
     status, summary = verdict(findings, pass_summary)
     return outcome(status, summary, evidence, archiver_raw(row), values)
-
 
 
 @probe("postgres.backup-schedule")

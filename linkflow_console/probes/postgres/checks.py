@@ -143,7 +143,6 @@ async def pooler(ctx: ProbeContext) -> Outcome:
     return outcome(Status.PASS, f"{version} answers: {len(pools)} pool(s), {waiting} client(s) waiting", evidence, raw, values)
 
 
-
 REPLICATION_SQL = """
 SELECT application_name, client_addr::text AS client_addr, state, sync_state,
        pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS lag_bytes,

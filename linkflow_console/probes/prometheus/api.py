@@ -80,8 +80,6 @@ def alert_title(labels: dict[str, str]) -> str:
     return f"{labels.get('alertname', '?')}{{{rest}}}" if rest else labels.get("alertname", "?")
 
 
-
 async def prometheus_alerts(ctx: ProbeContext) -> list[dict[str, Any]]:
     data = await prometheus_data(ctx, "/api/v1/alerts")
     return list(data.get("alerts", []))
-

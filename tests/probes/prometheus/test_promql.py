@@ -54,4 +54,3 @@ def test_missing_names_are_listed_once_and_recording_rules_resolve() -> None:
     assert missing_series("pg_up == 0", existing, recorded, jobs=set()) == ["pg_up"]
     assert missing_series("job:errors:ratio > 0.01", existing, recorded) == []
     assert missing_series("job:none:rate > 1", existing, recorded) == ["job:none:rate (recorded from missing nobody)"]
-
