@@ -88,3 +88,14 @@ def test_stdin_manifests_from_a_terminal_is_a_usage_error(tmp_path: Path) -> Non
         os.close(terminal)
     assert done.returncode == 2
     assert "stdin is a terminal" in done.stderr and "helm template" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_source_probe_packages_load_no_library_until_a_probe_runs() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport linkflow_console.probes.kubernetes, linkflow_console.probes.repository, "
+            "linkflow_console.probes.cdn, linkflow_console.probes.s3_retention\n"
+            "print(sorted(m for m in ('yaml', 'httpx', 'boto3') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
