@@ -315,6 +315,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     from linkflow_console.reports import check as report
     from linkflow_console.runner import run_sweep
 
+    if args.output:  # refused before the sweep, so a typo costs nothing and records nothing
+        from linkflow_console.fileio import check_output_path
+
+        check_output_path(args.output)
     session = session_from(args)
     only = {session.require_item(i) for i in args.only} if args.only else None
     items = [i for i in session.checklist.all_items() if not only or i.id in only]

@@ -102,3 +102,19 @@ def write_text(path: Path | str, text: str, what: str = "the file") -> None:
             handle.write(text)
     except OSError as exc:
         raise os_user_error(exc, f"write {what}", path) from None
+
+
+def check_output_path(path: Path | str, flag: str = "-o") -> None:
+    """Refuse an output path that cannot be written before any work is done (a sweep, a write
+    to the state): a directory, a missing or non-directory parent, no write permission."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise UserError("the output path is a directory", path=target, fix=f"name a file inside it with {flag}, e.g. {flag} {target / 'report.txt'}")
+    if not parent.exists():
+        raise UserError("cannot write there: the directory does not exist", path=target, fix=f"create {parent} first, or choose another {flag} FILE")
+    if not parent.is_dir():
+        raise UserError("cannot write there: a part of the path is a file, not a directory", path=target, fix=f"choose another {flag} FILE")
+    writable = os.access(target, os.W_OK) if target.exists() else os.access(parent, os.W_OK | os.X_OK)
+    if not writable:
+        raise UserError("cannot write there: permission denied", path=target, fix=f"check the permissions, or choose another {flag} FILE")
