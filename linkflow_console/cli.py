@@ -287,7 +287,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.exists() and not args.force:  # a team's hand-edited checklist is never lost to a typo
         raise UserError("exists already; not replaced", path=output, fix="choose another -o FILE, or add --force to replace it")
-    if args.checklist_id is not None and not ID_PATTERN.match(args.checklist_id):
+    if args.checklist_id is not None and not ID_PATTERN.fullmatch(args.checklist_id):
         raise UserError(
             f"--id {args.checklist_id!r} is not a valid checklist id",
             fix="use lowercase letters, digits, '-' and '.', e.g. --id team-launch",

@@ -48,7 +48,7 @@ def name_problem(name: object, what: str = "environment name") -> str | None:
         return f"the {what} is empty"
     if len(name) > MAX_NAME:
         return f"the {what} is {len(name)} characters long (at most {MAX_NAME})"
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         return f"the {what} {name!r} cannot name a file (use {NAME_RULE})"
     return None
 

@@ -45,8 +45,11 @@ class _Builder:
         self.seen: dict[str, str] = {}
         self.section_ids: set[str] = set()
 
-    def fail(self, message: str, needle: str | None = None, fix: str | None = None) -> ChecklistError:
-        line = line_of(self.text, needle) if needle else None
+    def fail(self, message: str, needle: str | tuple[str, ...] | None = None, fix: str | None = None) -> ChecklistError:
+        """`needle`: text to find the line by; several: the first found (a value written with
+        escapes is not found as such, its key is)."""
+        needles = (needle,) if isinstance(needle, str) else needle or ()
+        line = next((found for n in needles if (found := line_of(self.text, n))), None)
         return ChecklistError(message, path=self.path, line=line, fix=fix)
 
     def build(self) -> Checklist:
@@ -203,10 +206,10 @@ class _Builder:
         control = refused_control(value, f"{where}: {key}")
         if control:
             raise self.fail(control, f"{key} =", "remove the control character (write \\n for a line break)")
-        if ident and not ID_PATTERN.match(value):
+        if ident and not ID_PATTERN.fullmatch(value):
             raise self.fail(
                 f"{where}: id {value!r} is not a valid id",
-                f'"{value}"',
+                (f'"{value}"', f"{key} ="),
                 "ids use lowercase letters, digits, '-' and '.' only",
             )
         return value

@@ -29,6 +29,8 @@ CASES = [
     case("unclosed-string", 'id = "hard\n', "not valid TOML", 1),
     case("duplicate-item", CHECKLIST.replace('"sec.sub.two"', '"sec.sub.one"'), "duplicate item id", 18),
     case("id-with-slash", CHECKLIST.replace('id = "hard"', 'id = "../../etc/x"'), "not a valid id", 1),
+    case("id-trailing-newline", CHECKLIST.replace('id = "hard"', 'id = "hard\\n"'), "not a valid id", 1),
+    case("item-id-trailing-newline", CHECKLIST.replace('"sec.sub.two"', '"sec.sub.two\\n"'), "not a valid id"),
     case("id-uppercase", CHECKLIST.replace('id = "hard"', 'id = "Hard"'), "not a valid id", 1),
     case("id-too-long", CHECKLIST.replace('id = "hard"', f'id = "{"h" * 70}"'), "at most 64", 1),
     case("id-not-string", CHECKLIST.replace('id = "hard"', "id = 5"), "must be a string", 1),

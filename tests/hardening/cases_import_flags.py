@@ -35,6 +35,7 @@ CASES = [
     flag("env-escapes", [*BASE, "--env", "../../x", "status"], "cannot name a file"),
     flag("env-empty", [*BASE, "--env", "", "status"], "is empty"),
     flag("env-slash", ["--env", "a/b", "tick", "sec.sub.one"], "cannot name a file"),
+    flag("env-trailing-newline", [*BASE, "--env", "prod\n", "status"], "cannot name a file"),
     flag("env-long", ["--env", "e" * 100, "status"], "at most 64"),
     flag("note-escape", [*BASE, "tick", "sec.sub.two", "--note", "ok \x1b]0;pwned\x07"], "control character"),
     flag("note-c1", [*BASE, "note", "sec.sub.two", "a \x9b2J b"], "control character"),
