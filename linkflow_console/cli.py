@@ -14,7 +14,9 @@ from pathlib import Path
 
 from linkflow_console.errors import UserError, read_text_file
 from linkflow_console.paths import environment_flag
-from linkflow_console.text import refused_control, safe_text
+from linkflow_console.text import one_line_arg as _one_line_text
+from linkflow_console.text import safe_text
+from linkflow_console.text import user_text_arg as _user_text
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -36,21 +38,6 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--env", dest="environment", metavar="NAME", default=S, type=environment_flag, help="environment name (default: the profile's name)")
     common.add_argument("--runbooks", metavar="DIR", default=S, help="team runbooks that override the bundled ones")
     return common
-
-
-def _user_text(text: str) -> str:
-    """A note or reason typed by a user: control characters (terminal escapes) are refused, so
-    they never reach the state, another console or a terminal; line breaks and tabs are fine."""
-    problem = refused_control(text, "the text")
-    if problem:
-        raise argparse.ArgumentTypeError(f"{problem}; type plain text")
-    return text
-
-
-def _one_line_text(text: str) -> str:
-    if "\n" in text or "\t" in text:
-        raise argparse.ArgumentTypeError("a name is one line of text, without line breaks or tabs")
-    return _user_text(text)
 
 
 def _date(text: str) -> date:

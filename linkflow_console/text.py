@@ -50,3 +50,24 @@ def refused_control(value: str, what: str) -> str | None:
         return None
     name = unicodedata.name(match.group(), "control character")
     return f"{what} holds a control character ({_escape(match)}, {name.lower()}) at position {match.start() + 1}"
+
+
+def user_text_arg(text: str) -> str:
+    """argparse type of a note or reason typed by a user: control characters (terminal escapes)
+    are refused, so they never reach the state, another console or a terminal; line breaks and
+    tabs are fine."""
+    import argparse
+
+    problem = refused_control(text, "the text")
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem}; type plain text")
+    return text
+
+
+def one_line_arg(text: str) -> str:
+    """argparse type of a name (an owner, an operator): one line of plain text."""
+    import argparse
+
+    if "\n" in text or "\t" in text:
+        raise argparse.ArgumentTypeError("a name is one line of text, without line breaks or tabs")
+    return user_text_arg(text)
