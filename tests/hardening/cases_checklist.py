@@ -35,7 +35,7 @@ CASES = [
     case("id-too-long", CHECKLIST.replace('id = "hard"', f'id = "{"h" * 70}"'), "at most 64", 1),
     case("id-not-string", CHECKLIST.replace('id = "hard"', "id = 5"), "must be a string", 1),
     case("text-escape", item('text = "red \\u001b[31m alert"\n'), "control character"),
-    case("title-bell", CHECKLIST.replace('title = "Hardening"', 'title = "ding \\u0007"'), "control character", 2),
+    case("title-bell", CHECKLIST.replace('title = "Mini"', 'title = "ding \\u0007"'), "control character", 2),
     case("title-c1-csi", CHECKLIST.replace('title = "Sub"', 'title = "x \\u009b2J"'), "control character"),
     case("title-bidi", CHECKLIST.replace('title = "Section"', 'title = "abc \\u202e def"'), "control character"),
     case("unknown-key", CHECKLIST + "colour = \"red\"\n", "unknown key 'colour'", 20),

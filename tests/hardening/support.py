@@ -10,26 +10,9 @@ from pathlib import Path
 
 import pytest
 
-CHECKLIST = """id = "hard"
-title = "Hardening"
+from tests.test_loader_errors import GOOD  # the small valid checklist, two items
 
-[[sections]]
-id = "sec"
-title = "Section"
-
-[[sections.subsections]]
-id = "sub"
-title = "Sub"
-
-[[sections.subsections.items]]
-id = "sec.sub.one"
-text = "First item"
-severity = "high"
-
-[[sections.subsections.items]]
-id = "sec.sub.two"
-text = "Second item"
-"""
+CHECKLIST = GOOD.replace('id = "mini"', 'id = "hard"', 1)  # "hard" names the state files below
 
 STATE = """schema = 1
 checklist = "hard"
