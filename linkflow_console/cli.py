@@ -361,7 +361,7 @@ def cmd_runbook(args: argparse.Namespace) -> int:
     view = session.views()[item.id]
     from linkflow_console.runbooks import failing_first
 
-    _console().print(Markdown(failing_first(section, view)))
+    _console().print(Markdown(safe_text(failing_first(section, view))))  # a team's runbook file: no raw escapes
     return EXIT_OK
 
 
