@@ -43,21 +43,19 @@ def read_bounded(path: Path, what: str) -> bytes:
 
 
 def depth_of(data: Any) -> int:
-    """Nesting depth of parsed data (dicts and lists), without recursion."""
-    deepest = 0
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict):
-            children = value.values()
-        elif isinstance(value, list | tuple):
-            children = value
-        else:
-            continue
-        deepest = max(deepest, depth)
-        if depth > MAX_DEPTH:
-            return depth
-        stack.extend((child, depth + 1) for child in children)
+    """Nesting depth of parsed data (dicts and lists), without recursion; stops counting past
+    MAX_DEPTH (the caller only needs to know it is too deep)."""
+    if not isinstance(data, dict | list):
+        return 0
+    deepest, level = 1, [data]
+    while level and deepest <= MAX_DEPTH:
+        deeper = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            deeper.extend(child for child in children if isinstance(child, dict | list))
+        if deeper:
+            deepest += 1
+        level = deeper
     return deepest
 
 
