@@ -17,9 +17,9 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from linkflow_console.errors import StateError, UserError, required_text, toml_error_line
-from linkflow_console.probes.base import ProbeResult
 from linkflow_console.fileio import atomic_write, real_path
 from linkflow_console.limits import MAX_AUDIT_LINE
+from linkflow_console.probes.base import ProbeResult
 from linkflow_console.state.model import SCHEMA_VERSION, State, build_state
 from linkflow_console.state.validation import loads_state, read_state_text
 
