@@ -144,3 +144,24 @@ def test_an_unreadable_profile_gets_the_friendly_reader(tmp_path: Path) -> None:
     with pytest.raises(ProfileError) as caught:
         load_profile(path)
     assert "binary file" in caught.value.message and caught.value.fix and "--profile" in caught.value.fix
+
+
+def test_junit_report_of_a_hostile_summary_is_valid_xml_without_escapes(tmp_path: Path, frozen_clock) -> None:
+    from xml.etree import ElementTree
+
+    from linkflow_console.checklist import load_checklist
+    from linkflow_console.paths import bundled_checklist
+    from linkflow_console.reports import check as report
+    from linkflow_console.state.model import build_state
+    from linkflow_console.status import all_views
+
+    text = ('[results."http.tls-versions"]\nstatus = "fail"\nsummary = "bad \\u001b[2J\\u0007 [red]x[/red]"\n'
+            'evidence = [{ label = "TLS 1.0\\u001b", expected = "refused", actual = "accepted", ok = false }]\n')
+    import tomllib
+
+    state = build_state(tomllib.loads(text), text, tmp_path / "s.toml")
+    checklist = load_checklist(bundled_checklist())
+    views = all_views(checklist, state, frozen_clock().date())
+    xml = report.to_junit(report.rows(checklist, views, None), "test", frozen_clock(), frozen_clock())
+    assert "\x1b" not in xml and "\x07" not in xml and "bad \\x1b[2J\\x07 [red]x[/red]" in xml
+    ElementTree.fromstring(xml.encode())  # well-formed
