@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from linkflow_console.launch.model import Decision, LogKind
-from linkflow_console.text import user_text_arg
+from linkflow_console.text import safe_text, user_text_arg
 
 
 def add_launch_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -70,7 +70,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     now = session.clock()
     text = status_text(session.checklist, schedule, data, session.views(), checkin_views(schedule, data, now), now,
                        show_all=args.show_all)
-    sys.stdout.write(text)
+    sys.stdout.write(safe_text(text))  # other people's notes and decisions: no raw escapes
     return 0
 
 
@@ -84,7 +84,7 @@ def _run_due(session, views) -> None:
         raise UserError("--run-due needs a profile", fix="pass --profile FILE with prometheus/redis/api settings")
     results = asyncio.run(run_due(session, views))
     for result in results.values():
-        sys.stdout.write(f"probed {result.probe_id}: {result.status} {result.summary}\n")
+        sys.stdout.write(f"probed {result.probe_id}: {result.status} {safe_text(result.summary, one_line=True)}\n")
 
 
 def cmd_log(args: argparse.Namespace) -> int:

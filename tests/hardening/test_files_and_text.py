@@ -165,3 +165,20 @@ def test_junit_report_of_a_hostile_summary_is_valid_xml_without_escapes(tmp_path
     xml = report.to_junit(report.rows(checklist, views, None), "test", frozen_clock(), frozen_clock())
     assert "\x1b" not in xml and "\x07" not in xml and "bad \\x1b[2J\\x07 [red]x[/red]" in xml
     ElementTree.fromstring(xml.encode())  # well-formed
+
+
+def test_rich_markup_in_a_checklist_title_is_shown_not_interpreted(tmp_path: Path, capsys) -> None:
+    checklist = tmp_path / "c.toml"
+    checklist.write_text(CHECKLIST.replace('title = "Section"', 'title = "Sec [/red] tion"').replace('title = "Mini"', 'title = "[bold]Mini"'))
+    code, out, err = run_main(["--checklist", str(checklist), "--state", str(tmp_path / "s.toml"), "status"], capsys)
+    assert code == 0, err  # an unbalanced [/red] was a MarkupError: exit 3
+    assert "Sec [/red] tion" in out and "[bold]Mini" in out
+
+
+def test_launch_status_shows_a_hand_written_log_entry_without_its_escapes(tmp_path: Path, capsys) -> None:
+    state = tmp_path / "s.toml"
+    state.write_text(STATE.replace('"hard"', '"production"') + '\n[launch]\nt0 = 2026-11-26T09:00:00Z\nstarted_by = "alice"\n[[launch.log]]\n'
+                     'at = 2026-11-26T09:10:00Z\nby = "eve\\u001b[8m"\nkind = "decision"\ndecision = "go"\ntext = "fine\\u001b]0;x\\u0007"\n')
+    code, out, err = run_main(["--state", str(state), "launch", "status"], capsys)  # the bundled checklist and schedule
+    assert code == 0, err
+    assert "\x1b" not in out and "\x07" not in out and "eve\\x1b[8m" in out
