@@ -6,6 +6,7 @@ Relative paths are resolved against the profile's own directory.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,9 +223,9 @@ def _check(key: str, value: Any, text: str, path: Path, base_dir: Path) -> Any:
         if key == "name" and name_problem(value):
             raise fail(str(name_problem(value)), f'write name = "production": {NAME_RULE}')
         if kind == "path":
-            return str((base_dir / value).resolve()) if not Path(value).is_absolute() else value
+            return os.path.realpath(base_dir / value) if not Path(value).is_absolute() else value  # never raises on a link loop
         if key == "api.openapi" and not re.match(r"^https?://", value):
-            return str((base_dir / value).resolve())
+            return os.path.realpath(base_dir / value)
         return value.rstrip("/") if kind == "url" else value
     if kind == "bool":
         if not isinstance(value, bool):

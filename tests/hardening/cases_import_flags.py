@@ -1,6 +1,6 @@
 """Malformed imports and flags, and OS errors a user can cause: exit 2 with a fix, never 3."""
 
-from tests.hardening.support import CHECKLIST, DIRECTORY, PROFILE, STATE, Case
+from tests.hardening.support import CHECKLIST, DIRECTORY, PROFILE, STATE, Case, Link
 
 MD = "# Team\n\n## Ops\n\n### Deploy\n\n- [ ] First thing\n- [x] Second thing\n"
 BASE = ["--checklist", "{d}/c.toml", "--state", "{d}/s.toml"]
@@ -73,6 +73,14 @@ CASES = [
     flag("schedule-device", [*BASE, "launch", "status", "--schedule", "/dev/zero"], "too large", "/dev/zero"),
     flag("schedule-not-utf8", [*BASE, "launch", "status", "--schedule", "{d}/sched.toml"], "not UTF-8", "sched.toml",
          files={"sched.toml": b"[due]\ngrace_minutes = \xff\n"}),
+    flag("state-symlink-loop", ["--checklist", "{d}/c.toml", "--state", "{d}/loop.toml", "tick", "sec.sub.one"],
+         "symbolic links", "loop.toml", files={"loop.toml": Link("loop.toml")}),
+    flag("checklist-symlink-loop", ["--checklist", "{d}/loop.toml", "status"], "symbolic links", "loop.toml",
+         files={"loop.toml": Link("loop.toml")}),
+    flag("profile-runbooks-loop", [*BASE, "--profile", "{d}/p.toml", "status"], "runbook directory not found", "loop",
+         files={"loop": Link("loop"), "p.toml": 'name = "test"\nrunbooks = "loop"\n'}),
+    flag("export-output-symlink-loop", [*BASE, "export", "-o", "{d}/loop.md"], "symbolic links", "loop.md",
+         files={"loop.md": Link("loop.md")}),
     flag("unknown-command", ["frobnicate"], "invalid choice"),
     flag("format-bad", [*BASE, "export", "--format", "pdf"], "invalid choice"),
 ]

@@ -29,6 +29,13 @@ PROFILE = 'name = "test"\ntimeout = 2.0\n'
 DIRECTORY = object()  # a files-table value: make a directory there
 
 
+@dataclass(frozen=True)
+class Link:
+    """A files-table value: a symlink to `target` (relative to the case directory, or itself)."""
+
+    target: str
+
+
 @dataclass
 class Case:
     id: str
@@ -47,6 +54,8 @@ def lay_out(root: Path, files: dict[str, object]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         if content is DIRECTORY:
             path.mkdir(exist_ok=True)
+        elif isinstance(content, Link):
+            path.symlink_to(content.target)
         elif isinstance(content, bytes):
             path.write_bytes(content)
         else:
