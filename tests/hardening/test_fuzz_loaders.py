@@ -114,3 +114,21 @@ def test_structured_state_values_exit_0_or_2(data: dict) -> None:
     except Exception:  # a value tomlkit cannot write is not a file anyone can hand us
         return
     assert_clean(*run({"c.toml": CHECKLIST.encode(), "s.toml": blob}, ["tick", "sec.sub.two"]))
+
+
+MARKDOWN = "# Team\n\n## Ops\n\n### Deploy\n\n- [ ] First thing\n  - [x] a child\n- [x] Second thing\n  done by bob, 2026-11-26 09:00 UTC: ok\n"
+
+
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated(MARKDOWN))
+def test_fuzzed_markdown_import_exits_0_or_2(blob: bytes) -> None:
+    from linkflow_console.cli import main
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "in.md").write_bytes(blob)
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            code = main(["import", str(root / "in.md"), "-o", str(root / "out.toml"), "--ticks", "--env", "fuzz",
+                         "--state", str(root / "s.toml")])
+        assert_clean(code, err.getvalue())
