@@ -15,7 +15,7 @@ import unicodedata
 # or hide text (bidi overrides and isolates, zero-width joiners are harmless and kept).
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
-_UNSAFE_KEEPING_NOTHING = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_UNSAFE_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -27,12 +27,12 @@ def safe_text(value: object, *, one_line: bool = False) -> str:
     """`value` as text with every control character shown as an escape; `one_line` escapes
     newlines and tabs too (a name, an id, a table cell)."""
     text = value if isinstance(value, str) else str(value)
-    pattern = _UNSAFE_KEEPING_NOTHING if one_line else _UNSAFE
+    pattern = _UNSAFE_ONE_LINE if one_line else _UNSAFE
     return pattern.sub(_escape, text)
 
 
 def has_control(value: str, *, allow_newlines: bool = True) -> bool:
-    pattern = _UNSAFE if allow_newlines else _UNSAFE_KEEPING_NOTHING
+    pattern = _UNSAFE if allow_newlines else _UNSAFE_ONE_LINE
     return bool(pattern.search(value))
 
 
