@@ -9,14 +9,16 @@ import pytest
 import trustme
 
 from linkflow_console.probes.base import ProbeResult, Status
+from tests.servers import GENEROUS_TIMEOUT, OWN_BOUND_TIMEOUT
 from tests.servers.tls import server_tls_context
 from tests.servers.web import Reply, Request, WebServer, cors, evidence, run_with_api
 
 FRONTEND = "https://app.example.com"
 
 
-async def check_cors(base_url: str, ca: Path, tmp_path: Path, frontend: str | None = FRONTEND) -> ProbeResult:
-    return await run_with_api("http.cors", tmp_path, base_url=base_url, ca_file=ca, frontend_origin=frontend)
+async def check_cors(base_url: str, ca: Path, tmp_path: Path, frontend: str | None = FRONTEND,
+                     timeout: float = GENEROUS_TIMEOUT) -> ProbeResult:
+    return await run_with_api("http.cors", tmp_path, timeout, base_url=base_url, ca_file=ca, frontend_origin=frontend)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,7 @@ async def test_prefix_matching_is_caught_by_the_lookalike_origin(cors_server, ca
 
 
 async def test_silent_server_is_error(silent_port, ca_file, tmp_path):
-    result = await check_cors(f"https://127.0.0.1:{silent_port}", ca_file, tmp_path)
+    result = await check_cors(f"https://127.0.0.1:{silent_port}", ca_file, tmp_path, timeout=OWN_BOUND_TIMEOUT)
     assert result.status is Status.ERROR
     assert "no answer within" in result.summary
 

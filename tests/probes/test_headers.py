@@ -9,6 +9,7 @@ import pytest
 import trustme
 
 from linkflow_console.probes.base import ProbeResult, Status
+from tests.servers import GENEROUS_TIMEOUT, OWN_BOUND_TIMEOUT
 from tests.servers.tls import server_tls_context
 from tests.servers.web import Reply, WebServer, evidence, run_with_api, static
 
@@ -21,8 +22,8 @@ STRONG = {
 }
 
 
-async def check_headers(base_url: str, ca: Path | None, tmp_path: Path) -> ProbeResult:
-    return await run_with_api("http.security-headers", tmp_path, base_url=base_url, ca_file=ca)
+async def check_headers(base_url: str, ca: Path | None, tmp_path: Path, timeout: float = GENEROUS_TIMEOUT) -> ProbeResult:
+    return await run_with_api("http.security-headers", tmp_path, timeout, base_url=base_url, ca_file=ca)
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +122,7 @@ async def test_untrusted_certificate_is_error(https_server, tmp_path):
 @pytest.mark.parametrize(("port_fixture", "reason"), [("refused_port", "cannot connect"), ("silent_port", "no answer within")])
 async def test_unanswered_port_is_error(port_fixture, reason, request, ca_file, tmp_path):
     port = request.getfixturevalue(port_fixture)
-    result = await check_headers(f"https://127.0.0.1:{port}", ca_file, tmp_path)
+    result = await check_headers(f"https://127.0.0.1:{port}", ca_file, tmp_path, OWN_BOUND_TIMEOUT)
     assert result.status is Status.ERROR
     assert reason in result.summary
 

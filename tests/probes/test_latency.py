@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from linkflow_console.probes.base import Status
+from tests.servers import GENEROUS_TIMEOUT, OWN_BOUND_TIMEOUT
 from tests.servers.api import ApiServer, evidence_line, run_with_profile
 
 
-async def run(base_url: str, tmp_path: Path, *, samples: int = 20, timeout: float = 5.0, path: str | None = None):
+async def run(base_url: str, tmp_path: Path, *, samples: int = 20, timeout: float = GENEROUS_TIMEOUT,
+              path: str | None = None):
     extra = f'latency_path = "{path}"\n' if path else ""
     return await run_with_profile(
         "http.latency-p95",
@@ -40,10 +42,10 @@ async def test_very_slow_endpoint_fails(api: ApiServer, tmp_path: Path) -> None:
 
 
 async def test_budget_stops_early_and_too_few_samples_is_error(api: ApiServer, tmp_path: Path) -> None:
-    api.behaviour.delay = 0.5
-    result = await run(api.url, tmp_path, samples=20, timeout=2.0)
+    api.behaviour.delay = 1.0  # at most 4 samples fit the 4.0 s budget, fewer than the 5 a p95 needs
+    result = await run(api.url, tmp_path, samples=20, timeout=OWN_BOUND_TIMEOUT)
     assert result.status is Status.ERROR
-    assert "samples within 1.6 s" in result.summary
+    assert "samples within 4.0 s" in result.summary
 
 
 async def test_only_error_answers_is_error(api: ApiServer, tmp_path: Path) -> None:
@@ -66,6 +68,6 @@ async def test_fewer_wanted_samples_than_a_p95_needs_is_error_naming_the_setting
 
 
 async def test_slow_drip_is_error_saying_nothing_completed(hostile_server, tmp_path: Path) -> None:
-    result = await run(hostile_server("slow-drip"), tmp_path, timeout=1.0)
+    result = await run(hostile_server("slow-drip"), tmp_path, timeout=OWN_BOUND_TIMEOUT)
     assert result.status is Status.ERROR
     assert "completed within" in result.summary

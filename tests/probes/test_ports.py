@@ -9,7 +9,7 @@ import pytest
 
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.probes.ports import port_state_everywhere
-from tests.servers import free_port
+from tests.servers import OWN_BOUND_TIMEOUT, free_port
 from tests.servers.web import WebServer, run_with_api, static
 
 
@@ -21,7 +21,8 @@ def public_url(web_server) -> str:
 
 
 async def check(probe_id: str, base_url: str, tmp_path: Path, **api: object) -> ProbeResult:
-    return await run_with_api(probe_id, tmp_path, timeout=1.0, base_url=base_url, **api)
+    # Filtered ports must be judged by the probe's own bound, not cut off by the engine.
+    return await run_with_api(probe_id, tmp_path, timeout=OWN_BOUND_TIMEOUT, base_url=base_url, **api)
 
 
 def evidence(result: ProbeResult, port: int):

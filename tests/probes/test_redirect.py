@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from linkflow_console.probes.base import ProbeResult, Status
+from tests.servers import GENEROUS_TIMEOUT, OWN_BOUND_TIMEOUT
 from tests.servers.web import evidence, redirect, run_with_api, static
 
 HEALTH = "/api/v1/health"
 
 
-async def check_redirect(http_url: str, tmp_path: Path) -> ProbeResult:
-    return await run_with_api("http.https-redirect", tmp_path, base_url="https://127.0.0.1:8443", http_url=http_url)
+async def check_redirect(http_url: str, tmp_path: Path, timeout: float = GENEROUS_TIMEOUT) -> ProbeResult:
+    return await run_with_api("http.https-redirect", tmp_path, timeout, base_url="https://127.0.0.1:8443", http_url=http_url)
 
 
 @pytest.mark.parametrize("code", [301, 308])
@@ -64,7 +65,7 @@ async def test_redirect_elsewhere_fails(location, label, actual, web_server, tmp
 ])
 async def test_unanswered_http_port_is_error(port_fixture, reason, request, tmp_path):
     port = request.getfixturevalue(port_fixture)
-    result = await check_redirect(f"http://127.0.0.1:{port}", tmp_path)
+    result = await check_redirect(f"http://127.0.0.1:{port}", tmp_path, OWN_BOUND_TIMEOUT)
     assert result.status is Status.ERROR
     assert reason in result.summary
 

@@ -9,6 +9,7 @@ import pytest
 
 from linkflow_console.probes.base import Status
 from tests.probes.test_s3 import evidence, run, s3_credentials  # noqa: F401  (autouse credentials fixture)
+from tests.servers import GENEROUS_TIMEOUT
 from tests.servers.s3 import S3Server, s3_server  # noqa: F401
 
 pytestmark = pytest.mark.servers
@@ -64,7 +65,7 @@ async def test_documented_retention_comes_from_the_profile(s3_server: S3Server, 
     bucket, target = logged_bucket(s3_server)
     expire(s3_server, target, 400)
     profile = parse_profile(
-        f'timeout = 3.0\n[s3]\nendpoint_url = "{s3_server.endpoint_url}"\nbucket = "{bucket}"\naccess_log_retention_days = 730\n'
+        f'timeout = {GENEROUS_TIMEOUT}\n[s3]\nendpoint_url = "{s3_server.endpoint_url}"\nbucket = "{bucket}"\naccess_log_retention_days = 730\n'
         'access_key_id = { env = "TEST_S3_KEY" }\nsecret_access_key = { env = "TEST_S3_SECRET" }\n', tmp_path / "p.toml")
     result = await run_probe("s3.access-logs-retained", ProbeContext(profile))
     assert result.status is Status.FAIL and "retention is 730 d" in result.summary

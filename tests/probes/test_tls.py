@@ -10,14 +10,15 @@ import pytest
 import trustme
 
 from linkflow_console.probes.base import ProbeResult, Status
+from tests.servers import GENEROUS_TIMEOUT, OWN_BOUND_TIMEOUT
 from tests.servers.tls import TLS10, TLS11, TLS12, TLS13, alert, server_hello, server_tls_context
 from tests.servers.web import WebServer, evidence, run_with_api, static
 
 V = ssl.TLSVersion
 
 
-async def sweep_tls(base_url: str, ca: Path, tmp_path: Path) -> ProbeResult:
-    return await run_with_api("http.tls-versions", tmp_path, base_url=base_url, ca_file=ca)
+async def sweep_tls(base_url: str, ca: Path, tmp_path: Path, timeout: float = GENEROUS_TIMEOUT) -> ProbeResult:
+    return await run_with_api("http.tls-versions", tmp_path, timeout, base_url=base_url, ca_file=ca)
 
 
 def version_answer(result: ProbeResult, label: str) -> str:
@@ -72,7 +73,7 @@ async def test_legacy_only_server_fails_on_both_rules(tls_server, ca_file, tmp_p
 ])
 async def test_unanswered_port_is_error(port_fixture, reason, request, ca_file, tmp_path):
     port = request.getfixturevalue(port_fixture)
-    result = await sweep_tls(f"https://127.0.0.1:{port}", ca_file, tmp_path)
+    result = await sweep_tls(f"https://127.0.0.1:{port}", ca_file, tmp_path, OWN_BOUND_TIMEOUT)
     assert result.status is Status.ERROR
     assert reason in result.summary
 

@@ -22,10 +22,11 @@ from linkflow_console.probes.base import Evidence, ProbeResult
 from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
+from tests.servers import GENEROUS_TIMEOUT
 
 
 
-async def run_with_api(probe_id: str, tmp_path: Path, timeout: float = 2.0, **api: object) -> ProbeResult:
+async def run_with_api(probe_id: str, tmp_path: Path, timeout: float = GENEROUS_TIMEOUT, **api: object) -> ProbeResult:
     """Run a probe through the real profile contract: [api] keys given as keyword arguments (None = unset)."""
     lines = [f"{key} = {json.dumps(str(value) if isinstance(value, Path) else value)}"
              for key, value in api.items() if value is not None]

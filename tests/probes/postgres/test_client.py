@@ -9,7 +9,7 @@ import pytest
 from linkflow_console.probes.base import Status
 from linkflow_console.probes.postgres.client import show_version, version_text
 from tests.probes.postgres import PG_ENV, probe, q, secure
-from tests.servers import free_port
+from tests.servers import OWN_BOUND_TIMEOUT, free_port
 from tests.servers.postgres import PROBE_PASSWORD, PgCerts, PgServer
 
 pytestmark = pytest.mark.servers
@@ -29,7 +29,8 @@ async def test_refused_port_is_error(probe_id: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("probe_id", ["postgres.ssl-required", "postgres.pitr"])
 async def test_silent_port_is_error(probe_id: str, tmp_path: Path, silent_port: int) -> None:
-    result = await probe(probe_id, tmp_path, {"dsn": q(f"postgresql://probe@127.0.0.1:{silent_port}/linkflow")}, timeout=2.0)
+    result = await probe(probe_id, tmp_path, {"dsn": q(f"postgresql://probe@127.0.0.1:{silent_port}/linkflow")},
+                         timeout=OWN_BOUND_TIMEOUT)
     assert result.status is Status.ERROR
     assert "did not answer" in result.summary
 

@@ -11,6 +11,7 @@ from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
 from tests.probes.prometheus import run
+from tests.servers import OWN_BOUND_TIMEOUT
 from tests.servers.prometheus import Prometheus
 
 pytestmark = pytest.mark.servers
@@ -37,10 +38,11 @@ async def test_refused_port_is_error(refused_port: int, tmp_path: Path, probe_id
 
 @pytest.mark.parametrize("probe_id", DEAD_HOST_PROBES)
 async def test_silent_port_is_error(silent_port: int, tmp_path: Path, probe_id: str) -> None:
-    # 2 s: the client's own 1.6 s read timeout must fire before the engine's, even on a loaded machine.
-    result = await run_probe(probe_id, dead_profile(silent_port, 2.0, tmp_path))
+    # The client's own 4 s read timeout must fire before the engine's cut-off (at 5 s), even on a
+    # loaded machine: at 2 s the 0.4 s margin was eaten and "timed out after 2 s" came first.
+    result = await run_probe(probe_id, dead_profile(silent_port, OWN_BOUND_TIMEOUT, tmp_path))
     assert result.status == Status.ERROR
-    assert "did not answer within 1.6 s" in result.summary
+    assert "did not answer within 4.0 s" in result.summary
 
 
 async def test_refused_token_is_error(prometheus_auth: Prometheus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,13 +13,15 @@ from linkflow_console.probes.base import ProbeResult
 from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
+from tests.servers import GENEROUS_TIMEOUT
 from tests.servers.redis import RedisServer
 
 PASSWORD = "probe-pass-7f3a9c"
 PASSWORD_ENV = "LINKFLOW_TEST_REDIS_PASSWORD"
 
-async def check(probe_id: str, tmp_path: Path, url: str, extra: str = "", clock=None) -> ProbeResult:
-    text = f'timeout = 3.0\n[redis]\nurl = "{url}"\n{extra}'
+async def check(probe_id: str, tmp_path: Path, url: str, extra: str = "", clock=None,
+                timeout: float = GENEROUS_TIMEOUT) -> ProbeResult:
+    text = f'timeout = {timeout}\n[redis]\nurl = "{url}"\n{extra}'
     profile = parse_profile(text, tmp_path / "profile.toml")
     ctx = ProbeContext(profile, clock=clock) if clock else ProbeContext(profile)
     return await run_probe(probe_id, ctx)
