@@ -17,6 +17,14 @@ def app(state_path) -> LinkflowConsole:
     return make_app(state_path)
 
 
+async def workers_done(pilot) -> None:
+    """Wait for every worker (a sweep, the detail render it starts) and the messages they post:
+    however slow the machine, no count of pauses can run out first."""
+    for _ in range(2):  # the sweep's last messages may start one more worker (the detail re-render)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
 async def settle(pilot, condition, tries: int = 50) -> bool:
     """Let workers and timers run until `condition()` holds (bounded; not a timing assertion)."""
     for _ in range(tries):

@@ -6,7 +6,7 @@ from linkflow_console.state import StateStore
 from linkflow_console.tui.checklist_screen import ChecklistScreen
 from linkflow_console.tui.checklist_tree import ChecklistTree
 from linkflow_console.tui.item_detail import ItemDetail
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, settle, workers_done
 
 ITEM = "infrastructure.redis.memory-limits"
 
@@ -156,7 +156,7 @@ async def test_palette_jumps_to_an_item_by_fuzzy_text(app):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"pgbouncer")
-        await pilot.pause(0.5)
+        await workers_done(pilot)  # the palette's search worker: enter before its hits would pick nothing
         await pilot.press("enter")
         assert await settle(
             pilot,

@@ -61,11 +61,27 @@ def test_runbook_pane_follows_selection(snap_compare, seeded_state):
     assert snap_compare(make_app(seeded_state), terminal_size=(120, 40), run_before=at_item("infrastructure.redis.memory-limits"))
 
 
+def heading_at_top(screen, title: str) -> bool:
+    from textual.widgets import MarkdownViewer
+
+    viewers = screen.query(MarkdownViewer)
+    if not viewers:
+        return False
+    viewer = viewers.first()
+    headings = [b for b in viewer.document.query("MarkdownH2") if title in str(b._content)]
+    return bool(headings) and viewer.scroll_y > 0 and abs(
+        headings[0].region.y - headings[0].styles.margin.top - viewer.content_region.y) <= 1
+
+
 def test_full_screen_runbook_with_evidence_first(snap_compare, seeded_state):
     async def run_before(pilot) -> None:
         await at_item("security.network.tls-min-version")(pilot)
         await pilot.press("o")
-        await pilot.pause(0.5)
+        # Wait for the viewer to bring the item's heading to the top (many frames on a loaded
+        # machine), then for its 0.5 s rest there: a fixed pause could shoot it half-way.
+        assert await settle(pilot, lambda: heading_at_top(pilot.app.screen, "TLS 1.2+ enforced"), tries=200)
+        await pilot.pause(0.6)
+        assert heading_at_top(pilot.app.screen, "TLS 1.2+ enforced")
 
     assert snap_compare(make_app(seeded_state), terminal_size=(120, 40), run_before=run_before)
 
