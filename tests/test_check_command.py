@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tests.conftest import run_cli
+from tests.servers import GENEROUS_TIMEOUT
 from tests.servers.api import api, api_server  # noqa: F401
 
 JWT = "Zq8#vR2!mW9@kL4$tY7^pN3&xB6*cF1(hJ5)"
@@ -31,7 +32,7 @@ LOG_FORMAT=json
 def profile(tmp_path, api):  # noqa: F811
     (tmp_path / "production.env").write_text(GOOD_ENV)
     path = tmp_path / "profile.toml"
-    path.write_text(f'name = "ci"\ntimeout = 3.0\n[api]\nbase_url = "{api.url}"\n[env]\nfile = "production.env"\n')
+    path.write_text(f'name = "ci"\ntimeout = {GENEROUS_TIMEOUT}\n[api]\nbase_url = "{api.url}"\n[env]\nfile = "production.env"\n')
     return path
 
 
