@@ -85,9 +85,13 @@ def postgres_owned_dir(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def silent_port():
-    """A port that accepts TCP connections (the kernel's backlog) and never answers a byte."""
+    """A port that accepts TCP connections (the kernel's backlog) and never answers a byte.
+
+    One per test: connections nobody accepts stay in the accept queue even after the client
+    closes, so a session-wide port went silent at SYN level (a filtered port) once 65 had been
+    made, and which test crossed that line depended on how many requests timing let run."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(64)
