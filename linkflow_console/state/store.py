@@ -62,6 +62,7 @@ class StateStore:
         self._lock_path = self.path.with_name(self.path.name + ".lock")
         self._state: State | None = None
         self._signature: tuple[int, int, int] | None = None
+        self.read_only = False  # a served viewer's console: every change is refused here, the one path all take
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -229,6 +230,9 @@ class StateStore:
         """Lock, re-read from disk, apply, audit, write atomically. Returns the new state.
 
         The change is durable (fsynced) when this returns."""
+        if self.read_only:
+            raise UserError("read-only: this console is a viewer; nothing was changed",
+                            fix="ask an operator, or open the console with an operator token")
         with self._locked():
             doc, _ = self._read_doc()
             now = _seconds(self.clock())
