@@ -4,10 +4,13 @@ any URL the page sees or any log line, and each console told its role through it
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import shlex
 import ssl
 from pathlib import Path
+from asyncio.subprocess import Process
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -43,6 +46,16 @@ class RoleAppService(AppService):
         served = super()._build_environment(width, height)  # os.environ plus the web driver's settings
         driver = {k: v for k, v in served.items() if os.environ.get(k) != v}
         return {**self._role_environment, **driver}  # the role's environment has no token in it
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        """As textual-serve does, without a shell in between (one process less per browser)."""
+        self._process = process = await asyncio.create_subprocess_exec(
+            *shlex.split(self.command), env=self._build_environment(width, height),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
 
 
 class GuardedServer(Server):
