@@ -18,6 +18,7 @@ CORE_MODULES = [
     "linkflow_console.probes.profile",
     "linkflow_console.launch.model",
     "linkflow_console.cli",
+    "linkflow_console.serve.server",
 ]
 
 

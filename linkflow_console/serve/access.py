@@ -7,6 +7,8 @@ operators, each token mapping to the operator name their changes are recorded un
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import os
 import secrets
@@ -28,7 +30,7 @@ ROLE_ENV = "LINKFLOW_SERVE_ROLE"  # "operator" or anything else: a viewer
 OPERATOR_ENV = "LINKFLOW_SERVE_OPERATOR"
 KIOSK_ENV = "LINKFLOW_SERVE_KIOSK"
 MIN_TOKEN_LENGTH = 16
-SESSION_SECONDS = 24 * 3600
+SESSION_SECONDS = 7 * 24 * 3600  # a launch week on the war-room screen
 
 
 @dataclass(frozen=True)
@@ -171,26 +173,35 @@ class FailureLimiter:
 
 
 class Sessions:
-    """Browser sessions bought with a token: opaque random ids, expiring."""
+    """Browser sessions bought with a token: a cookie `ISSUED.SIGNATURE`, the signature an HMAC keyed
+    with the token itself. Nothing is kept on the server, so a board survives a restart of `serve`
+    (the kiosk reconnects by itself); a cookie dies after SESSION_SECONDS or when its token changes."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, tokens: Tokens, clock: Callable[[], float] = time.time) -> None:
+        self.tokens = tokens
         self.clock = clock
-        self._grants: dict[str, tuple[Grant, float]] = {}
 
-    def open(self, grant: Grant) -> str:
-        now = self.clock()
-        self._grants = {k: v for k, v in self._grants.items() if v[1] > now}
-        session_id = secrets.token_urlsafe(32)
-        self._grants[session_id] = (grant, now + SESSION_SECONDS)
-        return session_id
+    @staticmethod
+    def _signature(token: str, issued: int) -> str:
+        digest = hmac.new(token.encode(), f"linkflow-console session {issued}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
-    def grant(self, session_id: str | None) -> Grant | None:
-        if not session_id:
+    def open(self, token: str) -> str:
+        issued = int(self.clock())
+        return f"{issued}.{self._signature(token, issued)}"
+
+    def grant(self, cookie: str | None) -> Grant | None:
+        issued_text, _, signature = (cookie or "").partition(".")
+        if not issued_text.isdigit() or not signature:
             return None
-        entry = self._grants.get(session_id)
-        if entry is None or entry[1] <= self.clock():
+        issued = int(issued_text)
+        if not 0 <= self.clock() - issued < SESSION_SECONDS:
             return None
-        return entry[0]
+        found: Grant | None = None
+        for token in self.tokens.secrets():  # every one compared: no early exit to time
+            if hmac.compare_digest(self._signature(token, issued).encode(), signature.encode()):
+                found = self.tokens.grant_for(token)
+        return found
 
 
 def console_environment(grant: Grant, kiosk: bool, base: Mapping[str, str] | None = None) -> dict[str, str]:

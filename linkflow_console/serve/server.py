@@ -21,7 +21,7 @@ from aiohttp.abc import AbstractAccessLogger
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from linkflow_console.serve.access import FailureLimiter, Grant, Sessions, Tokens, console_environment
+from linkflow_console.serve.access import SESSION_SECONDS, FailureLimiter, Grant, Sessions, Tokens, console_environment
 
 COOKIE = "linkflow_console_session"
 TEMPLATES = Path(__file__).with_name("templates")
@@ -78,7 +78,7 @@ class GuardedServer(Server):
         self.max_sessions = max_sessions
         self.kiosk = kiosk
         self.limiter = limiter or FailureLimiter()
-        self.sessions = Sessions()
+        self.sessions = Sessions(tokens)
         self.live: set[AppService] = set()
         self.reserved = 0  # sessions admitted whose process is starting
 
@@ -131,8 +131,8 @@ class GuardedServer(Server):
             log.warning("%s: a wrong access token was presented", client)
             return self._page(request, "unauthorized.html", 401, wrong=True)
         response = web.HTTPSeeOther("/" + (f"?{urlencode(query)}" if query else ""))
-        response.set_cookie(COOKIE, self.sessions.open(grant), httponly=True, samesite="Strict",
-                            secure=self.ssl_context is not None, path="/")
+        response.set_cookie(COOKIE, self.sessions.open(token), httponly=True, samesite="Strict",
+                            secure=self.ssl_context is not None, path="/", max_age=SESSION_SECONDS)
         return response
 
     async def handle_login(self, request: web.Request) -> web.StreamResponse:

@@ -180,3 +180,35 @@ def test_a_generated_viewer_token_is_printed_once_at_start(state: Path):
         link = next(line.strip() for line in served.output().splitlines() if "?token=" in line)
         assert httpx.get(link).status_code == 303
         assert "every browser is read-only" in served.output()
+
+
+def test_a_session_survives_a_restart_but_not_a_changed_token(state: Path):
+    with serving(state) as served:
+        cookies = dict(login(served, VIEWER_TOKEN).cookies)
+    with serving(state) as restarted:
+        assert httpx.get(restarted.url, cookies=cookies).status_code == 200  # the kiosk reconnects
+        issued, _, signature = cookies["linkflow_console_session"].partition(".")
+        forged = {"linkflow_console_session": f"{int(issued) + 1}.{signature}"}
+        assert httpx.get(restarted.url, cookies=forged).status_code == 401
+    with serving(state, env=serve_env(LINKFLOW_SERVE_VIEWER_TOKEN="a-new-viewer-token-0123456789")) as rotated:
+        assert httpx.get(rotated.url, cookies=cookies).status_code == 401
+
+
+def test_sessions_expire_and_failures_are_forgotten_after_their_window():
+    from linkflow_console.serve.access import SESSION_SECONDS, FailureLimiter, Sessions, load_tokens
+
+    now = [1_000_000.0]
+    tokens = load_tokens(None, {"LINKFLOW_SERVE_VIEWER_TOKEN": VIEWER_TOKEN,
+                                "LINKFLOW_SERVE_OPERATOR_TOKENS": f"alice={OPERATOR_TOKEN}"})
+    sessions = Sessions(tokens, clock=lambda: now[0])
+    cookie = sessions.open(OPERATOR_TOKEN)
+    assert sessions.grant(cookie).operator == "alice"
+    now[0] += SESSION_SECONDS
+    assert sessions.grant(cookie) is None
+
+    limiter = FailureLimiter(limit=2, window=60, clock=lambda: now[0])
+    limiter.failed("client-a")
+    limiter.failed("client-a")
+    assert limiter.blocked_for("client-a") == 60 and limiter.blocked_for("client-b") == 0
+    now[0] += 60
+    assert limiter.blocked_for("client-a") == 0
