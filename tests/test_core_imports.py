@@ -18,7 +18,6 @@ CORE_MODULES = [
     "linkflow_console.probes.profile",
     "linkflow_console.launch.model",
     "linkflow_console.cli",
-    "linkflow_console.serve.server",
 ]
 
 

@@ -212,3 +212,15 @@ def test_sessions_expire_and_failures_are_forgotten_after_their_window():
     assert limiter.blocked_for("client-a") == 60 and limiter.blocked_for("client-b") == 0
     now[0] += 60
     assert limiter.blocked_for("client-a") == 0
+
+
+def test_the_server_side_imports_no_textual():
+    """serve/ sits beside the core: textual-serve's server, never Textual (only the consoles it starts)."""
+    code = (
+        "import sys\n"
+        "import linkflow_console.serve.command, linkflow_console.serve.server\n"
+        "loaded = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
