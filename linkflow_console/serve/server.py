@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 import aiohttp_jinja2
 import jinja2
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from aiohttp.abc import AbstractAccessLogger
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
@@ -100,6 +100,8 @@ class GuardedServer(Server):
         if request.path.startswith("/static/") and self.grant(request) is None:
             return self._page(request, "unauthorized.html", 401)
         response = await handler(request)
+        if response.prepared:  # a finished WebSocket: its headers went out long ago
+            return response
         headers = response.headers
         headers.setdefault("Cache-Control", "no-store")
         headers["Referrer-Policy"] = "no-referrer"
@@ -153,7 +155,7 @@ class GuardedServer(Server):
             request, "console.html", 200,
             websocket_url=f"{scheme}://{request.host}/ws",
             static_url="/static/",
-            font_size=to_int(request.query.get("fontsize", "20" if self.kiosk else "16"), 16),
+            font_size=_clamp(request.query.get("fontsize", "20" if self.kiosk else "16"), 16, 8, 64),
             kiosk=self.kiosk,
             role="read-only viewer" if grant.read_only else f"operator {grant.operator}",
         )
@@ -188,7 +190,7 @@ class GuardedServer(Server):
             )
             self.live.add(service)
             self.reserved -= 1
-            await service.start(to_int(request.query.get("width", "80"), 80), to_int(request.query.get("height", "24"), 24))
+            await service.start(*_terminal_size(request.query.get("width"), request.query.get("height")))
             await self._process_messages(websocket, service)
         except Exception as error:  # a browser that went away mid-start: end its console, serve the rest
             log.info("console session ended: %s", type(error).__name__)
@@ -199,6 +201,27 @@ class GuardedServer(Server):
                 await service.stop()
                 self.live.discard(service)
         return websocket
+
+    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: AppService) -> None:
+        """textual-serve's loop, with the browser's terminal size bounded (a console of a million
+        cells would take the host's memory) and unknown messages ignored."""
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            envelope = message.json()
+            if not isinstance(envelope, list) or not envelope:
+                continue
+            kind, data = envelope[0], (envelope[1] if len(envelope) > 1 else None)
+            if kind == "stdin" and isinstance(data, str):
+                await app_service.send_bytes(data.encode("utf-8"))
+            elif kind == "resize" and isinstance(data, dict):
+                await app_service.set_terminal_size(*_terminal_size(data.get("width"), data.get("height")))
+            elif kind == "ping":
+                await websocket.send_json(["pong", data])
+            elif kind == "blur":
+                await app_service.blur()
+            elif kind == "focus":
+                await app_service.focus()
 
     async def on_startup(self, app: web.Application) -> None:
         """textual-serve prints its banner here; `serve` prints its own lines."""
@@ -212,3 +235,11 @@ class GuardedServer(Server):
         logging.getLogger("aiohttp.access").setLevel(logging.INFO)
         web.run_app(self._make_app(), host=self.host, port=self.port, ssl_context=self.ssl_context,
                     access_log_class=PathOnlyAccessLogger, print=lambda *args: None)
+
+
+def _clamp(value: object, default: int, low: int, high: int) -> int:
+    return min(max(to_int(str(value), default), low), high)
+
+
+def _terminal_size(width: object, height: object) -> tuple[int, int]:
+    return _clamp(width, 80, 20, 400), _clamp(height, 24, 8, 150)

@@ -62,16 +62,6 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def serve_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKFLOW_SERVE_")}
     env.update({"LINKFLOW_SERVE_VIEWER_TOKEN": VIEWER_TOKEN,

@@ -95,7 +95,7 @@ async def test_sessions_are_capped_and_consoles_hold_no_token(state: Path):
         viewer = dict(login(served, VIEWER_TOKEN).cookies)
         operator = dict(login(served, OPERATOR_TOKEN).cookies)
         async with aiohttp.ClientSession(cookies=viewer) as as_viewer, aiohttp.ClientSession(cookies=operator) as as_operator:
-            first = await as_viewer.ws_connect(f"{served.url}ws?width=100&height=30")
+            first = await as_viewer.ws_connect(f"{served.url}ws?width=100000&height=30")  # bounded to 400
             second = await as_operator.ws_connect(f"{served.url}ws?width=100&height=30")
             consoles = wait_for_consoles(served, 2)
             with pytest.raises(aiohttp.WSServerHandshakeError) as full:
@@ -104,15 +104,17 @@ async def test_sessions_are_capped_and_consoles_hold_no_token(state: Path):
             page = httpx.get(served.url, cookies=viewer)
             assert page.status_code == 503 and "All 2 console sessions" in page.text
 
-            roles = {}
+            roles, widths = {}, set()
             for pid in consoles:
                 environ = Path(f"/proc/{pid}/environ").read_bytes()
                 argv = Path(f"/proc/{pid}/cmdline").read_bytes()
                 for token in (VIEWER_TOKEN, OPERATOR_TOKEN):
                     assert token.encode() not in environ + argv
+                widths |= {v for v in environ.split(b"\0") if v.startswith(b"COLUMNS=")}
                 role = b"LINKFLOW_SERVE_ROLE=operator" in environ.split(b"\0")
                 roles[role] = b"LINKFLOW_SERVE_OPERATOR=alice" in environ.split(b"\0")
             assert roles == {True: True, False: False}
+            assert widths == {b"COLUMNS=400", b"COLUMNS=100"}
 
             await first.close()
             wait_for_consoles(served, 1)
