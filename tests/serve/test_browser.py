@@ -129,3 +129,6 @@ async def test_kiosk_opens_on_launch_day_without_a_key_bar(browser, state: Path)
         assert "Launch day" in text and "First week" in text
         assert "Quit" not in text and "palette" not in text  # no key bar
         assert "Live since T0" in line_with(text, "Go / no-go")  # wide: the two-column war-room layout
+        result = run_cli("--state", str(state), "launch", "log", "canary at 5 percent", "--operator", "bob")
+        assert result.returncode == 0, result.stderr
+        await wait_for_text(page, "canary at 5 percent", timeout=45)  # refreshes by itself (15 s tick)
