@@ -131,9 +131,10 @@ def main() -> int:
                 rounds = [asyncio.run(browser_round(served.url, served, viewers)) for _ in range(options.rounds)]
                 rows[viewers] = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
     if options.json:
-        print(json.dumps({"terminal_first_paint_s": terminal, "browser": rows}, indent=2))
+        print(json.dumps({"terminal_first_paint_s": terminal, "browser": rows, "load_average": os.getloadavg()[0]}, indent=2))
         return 0
-    print(f"terminal console first paint (pty 160x48): {terminal * 1000:.0f} ms   (median of {options.rounds})")
+    print(f"terminal console first paint (pty 160x48): {terminal * 1000:.0f} ms   (median of {options.rounds};"
+          f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"{'viewers':>7}  {'first paint median':>18}  {'slowest':>8}  {'vs terminal':>11}  {'PSS/session':>11}  {'server PSS':>10}")
     for viewers, row in rows.items():
         print(f"{viewers:>7}  {row['first_paint_median_s'] * 1000:>15.0f} ms  {row['first_paint_max_s'] * 1000:>5.0f} ms"
