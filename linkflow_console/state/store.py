@@ -42,6 +42,8 @@ def _seconds(moment: datetime) -> datetime:
 
 
 class StateStore:
+    read_only = False  # a served viewer's console: mutate, the one path every change takes, refuses all
+
     def __init__(
         self,
         path: Path | str,
@@ -62,7 +64,6 @@ class StateStore:
         self._lock_path = self.path.with_name(self.path.name + ".lock")
         self._state: State | None = None
         self._signature: tuple[int, int, int] | None = None
-        self.read_only = False  # a served viewer's console: every change is refused here, the one path all take
 
     # -- reading -------------------------------------------------------------------------
     @property

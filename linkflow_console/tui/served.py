@@ -70,6 +70,9 @@ def served_session(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[Ses
     read_only = environ.get(ROLE_ENV) != "operator" or not operator
     args.operator = VIEWER_NAME if read_only else operator
     session = session_from(args)
+    if not hasattr(type(session.store), "read_only"):  # fail closed: never a viewer who can write
+        raise UserError("this state backend cannot refuse changes, so it cannot be served to viewers",
+                        fix="serve a state whose store supports read_only (see StateStore.mutate)")
     if read_only:
         # a viewer runs no probes (it could not record them): operators' consoles and CI do, and
         # their results reach every board through the shared state

@@ -72,3 +72,13 @@ async def test_kiosk_opens_on_launch_day_without_the_key_bar(state_path: Path):
         assert app.current_mode == "launch"
         assert not app.screen.query_one(KeyBar).display
         assert not app.screen.has_class("narrow")  # the two-column layout of a large display
+
+
+def test_a_store_that_cannot_refuse_changes_is_not_served(state_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Fail closed: a state backend without the read-only switch never gives a viewer a writable console."""
+    from linkflow_console.state import StateStore
+    from linkflow_console.tui.served import served_session
+
+    monkeypatch.delattr(StateStore, "read_only")
+    with pytest.raises(UserError, match="cannot refuse changes"):
+        served_session(["--state", str(state_path)], {})
