@@ -65,6 +65,22 @@ def console_command(args: argparse.Namespace) -> str:
     return shlex.join(parts)
 
 
+def _private_file(name: str, text: str):
+    from linkflow_console.paths import data_dir
+
+    path = data_dir() / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UserError(f"cannot write the viewer link: {exc.strerror or exc}", path=path,
+                        fix="set LINKFLOW_SERVE_VIEWER_TOKEN, or point LINKFLOW_CONSOLE_DATA at a writable directory") from None
+    return path
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from linkflow_console.cli import session_from
     from linkflow_console.serve.access import load_tokens
@@ -93,7 +109,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     out.write(f"linkflow-console serve: {base} ({session.store.path}, up to {args.max_sessions} sessions"
               f"{', kiosk' if args.kiosk else ''})\n")
     if tokens.viewer_generated:
-        out.write(f"viewer link (read-only; a new token each start unless LINKFLOW_SERVE_VIEWER_TOKEN is set):\n  {base}?token={tokens.viewer}\n")
+        link = f"{base}?token={tokens.viewer}"
+        if out.isatty():
+            out.write(f"viewer link (read-only; a new token each start unless LINKFLOW_SERVE_VIEWER_TOKEN is set):\n  {link}\n")
+        else:  # stdout is a log (systemd, a file): the token goes to a private file instead
+            out.write(f"viewer link (read-only) written to {_private_file('serve-viewer-link.txt', link + chr(10))}\n")
     else:
         out.write(f"viewer link: {base}?token=<the viewer token you set>\n")
     names = sorted(set(tokens.operators.values()))

@@ -175,13 +175,16 @@ def test_a_tokens_file_maps_operators_and_must_be_private(state: Path, tmp_path:
     assert "operators: bob smith" in printed and "file-" not in printed
 
 
-def test_a_generated_viewer_token_is_printed_once_at_start(state: Path):
+def test_a_generated_viewer_token_goes_to_a_private_file_when_stdout_is_a_log(state: Path):
     env = {k: v for k, v in serve_env().items() if not k.startswith("LINKFLOW_SERVE_")}
     with serving(state, env=env) as served:
-        time.sleep(0.5)
-        link = next(line.strip() for line in served.output().splitlines() if "?token=" in line)
+        printed = served.output()
+        where = Path(printed.split("written to ", 1)[1].split()[0])
+        assert where.stat().st_mode & 0o777 == 0o600
+        link = where.read_text().strip()
+        assert "?token=" in link and link.split("?token=")[1] not in printed
         assert httpx.get(link).status_code == 303
-        assert "every browser is read-only" in served.output()
+        assert "every browser is read-only" in printed
 
 
 def test_a_session_survives_a_restart_but_not_a_changed_token(state: Path):
