@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -229,3 +230,37 @@ def test_the_server_side_imports_no_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_generated_viewer_token_is_printed_on_a_terminal(state: Path):
+    import pty
+    import select
+    import signal
+
+    from tests.servers import free_port
+
+    port = free_port()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: `serve` on a terminal, no token configured
+        for name in [n for n in os.environ if n.startswith("LINKFLOW_SERVE_")]:
+            del os.environ[name]
+        os.execv(sys.executable, [sys.executable, "-m", "linkflow_console", "serve", "--state", str(state), "--port", str(port)])
+    seen = b""
+    try:
+        deadline = time.monotonic() + 30
+        while not re.search(rb"\?token=\S+\r?\n", seen) and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.5)[0]:
+                seen += os.read(fd, 4096)
+        link = next(line.strip() for line in seen.decode().splitlines() if "?token=" in line)
+        for _ in range(100):  # listening right after printing
+            try:
+                assert httpx.get(link).status_code == 303
+                break
+            except httpx.ConnectError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("serve never answered")
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        os.close(fd)
