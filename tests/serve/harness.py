@@ -78,11 +78,25 @@ def serving(state: Path, *args: str, env: dict[str, str] | None = None, scheme: 
             [sys.executable, "-m", "linkflow_console", "serve", "--state", str(state), "--port", str(port), *args],
             stdout=out, stderr=subprocess.STDOUT, env=env or serve_env(), start_new_session=True,
         )
+    served = Served(f"{scheme}://127.0.0.1:{port}/", process, log)
     try:
         wait_for_port(port, proc=process, timeout=30)
-        yield Served(f"{scheme}://127.0.0.1:{port}/", process, log)
+        yield served
     finally:
+        consoles = served.consoles()
         stop(process, timeout=15)
+        _no_orphans(consoles)
+
+
+def _no_orphans(pids: list[int], timeout: float = 10.0) -> None:
+    """A stopped server ends the consoles it started (they must not outlive it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in pids):
+        time.sleep(0.1)
+    left = [pid for pid in pids if Path(f"/proc/{pid}").exists() and SERVED_MODULE in cmdline(pid)]
+    for pid in left:
+        os.kill(pid, 9)
+    assert not left, f"console processes outlived their server: {left}"
 
 
 def need_browser():
