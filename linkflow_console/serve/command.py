@@ -30,12 +30,14 @@ def add_serve_command(sub: argparse._SubParsersAction, common: argparse.Argument
 
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+    """Every address the name binds to is a loopback one (a name may resolve to several)."""
+    import socket
+
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except (socket.gaierror, UnicodeError):
         return False
+    return bool(addresses) and all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses)
 
 
 def tls_context(cert: str | None, key: str | None):

@@ -264,3 +264,13 @@ def test_a_generated_viewer_token_is_printed_on_a_terminal(state: Path):
         os.kill(pid, signal.SIGTERM)
         os.waitpid(pid, 0)
         os.close(fd)
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.0.0.2", True),
+    ("0.0.0.0", False), ("::", False), ("192.0.2.10", False), ("no-such-host.invalid", False),
+])
+def test_only_addresses_that_all_resolve_to_loopback_count_as_local(host: str, loopback: bool):
+    from linkflow_console.serve.command import is_loopback
+
+    assert is_loopback(host) is loopback
