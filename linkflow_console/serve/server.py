@@ -157,6 +157,7 @@ class GuardedServer(Server):
             static_url="/static/",
             font_size=_clamp(request.query.get("fontsize", "20" if self.kiosk else "16"), 16, 8, 64),
             kiosk=self.kiosk,
+            fit_font=self.kiosk and "fontsize" not in request.query,
             role="read-only viewer" if grant.read_only else f"operator {grant.operator}",
         )
 

@@ -123,7 +123,7 @@ async def test_no_token_no_console(browser, state: Path):
 
 async def test_kiosk_opens_on_launch_day_without_a_key_bar(browser, state: Path):
     with serving(state, "--kiosk") as served:
-        page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+        page = await browser.new_page(viewport={"width": 1366, "height": 768})  # a common TV: font fitted
         await page.goto(f"{served.url}?token={VIEWER_TOKEN}")
         text = await wait_for_text(page, "Go / no-go")
         assert "Launch day" in text and "First week" in text
