@@ -11,10 +11,6 @@ import sys
 
 from linkflow_console.errors import UserError
 
-SESSION_OPTIONS = (("checklist", "--checklist"), ("state", "--state"), ("profile", "--profile"),
-                   ("environment", "--env"), ("runbooks", "--runbooks"))
-
-
 def add_serve_command(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     text = "serve the console to browsers (token access; viewers read-only)"
     p = sub.add_parser("serve", help=text, description=text, parents=[common])
@@ -58,12 +54,18 @@ def tls_context(cert: str | None, key: str | None):
 
 
 def console_command(args: argparse.Namespace) -> str:
-    """The command each browser session runs: the served console on the same session options."""
+    """The command each browser session runs: the served console with the same session options
+    `serve` was given (every common option, so a new one such as a state backend carries over; the
+    consoles start in serve's working directory, so relative paths mean the same). Not --operator:
+    who changes things comes from the token, through the environment."""
+    from linkflow_console.cli import _common
+
     parts = [sys.executable, "-m", "linkflow_console.tui.served"]
-    for attribute, flag in SESSION_OPTIONS:
-        value = getattr(args, attribute, None)
-        if value:
-            parts += [flag, os.path.abspath(value) if attribute != "environment" else value]
+    for action in _common()._actions:
+        value = getattr(args, action.dest, None)
+        if not action.option_strings or action.dest == "operator" or value in (None, False):
+            continue
+        parts += [action.option_strings[-1]] if value is True else [action.option_strings[-1], str(value)]
     return shlex.join(parts)
 
 
