@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from textual import actions
 
@@ -30,9 +31,7 @@ CHANGING_ACTIONS = frozenset({
 
 
 class ServedConsole(LinkflowConsole):
-    CSS = """
-    .-kiosk KeyBar { display: none; }
-    """
+    CSS_PATH = [LinkflowConsole.CSS_PATH, Path(__file__).with_name("served.tcss")]
 
     def __init__(self, session: Session, *, read_only: bool, kiosk: bool) -> None:
         if kiosk:

@@ -55,6 +55,7 @@ async def test_a_viewer_pressing_tick_is_told_and_nothing_changes(state_path: Pa
     app = ServedConsole(session, read_only=True, kiosk=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        assert [bar.display for bar in app.screen.query("KeyBar")] == [True]  # only the kiosk hides it
         await pilot.press("x", "w")
         assert await settle(pilot, lambda: any("changes the state" in str(n.message) for n in app._notifications))
         assert len(app.screen_stack) == 1  # no dialog was opened for a change that cannot happen
