@@ -69,7 +69,9 @@ def served_session(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[Ses
     read_only = environ.get(ROLE_ENV) != "operator" or not operator
     args.operator = VIEWER_NAME if read_only else operator
     session = session_from(args)
-    if not hasattr(type(session.store), "read_only"):  # fail closed: never a viewer who can write
+    # fail closed: each backend class declares read_only itself (not inherited), beside the check
+    # in the method its writes pass through; one that does not is never served to a viewer
+    if "read_only" not in vars(type(session.store)):
         raise UserError("this state backend cannot refuse changes, so it cannot be served to viewers",
                         fix="serve a state whose store supports read_only (see StateStore.mutate)")
     if read_only:
