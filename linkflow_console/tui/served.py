@@ -71,7 +71,7 @@ def served_session(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[Ses
     session = session_from(args)
     # fail closed: each backend class declares read_only itself (not inherited), beside the check
     # in the method its writes pass through; one that does not is never served to a viewer
-    if "read_only" not in vars(type(session.store)):
+    if read_only and "read_only" not in vars(type(session.store)):
         raise UserError("this state backend cannot refuse changes, so it cannot be served to viewers",
                         fix="serve a state whose store supports read_only (see StateStore.mutate)")
     if read_only:
