@@ -93,7 +93,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UserError("serve takes no --operator: each operator's token names who records a change",
                         fix="map tokens to names in --tokens FILE or LINKFLOW_SERVE_OPERATOR_TOKENS")
     if not 1 <= args.max_sessions <= 1000:
-        raise UserError("--max-sessions must be between 1 and 1000")
+        raise UserError("--max-sessions must be between 1 and 1000", fix="e.g. --max-sessions 20 (the default)")
+    if not 1 <= args.port <= 65535:
+        raise UserError(f"--port {args.port} is not a TCP port", fix="choose a port between 1 and 65535, e.g. --port 8080")
     context = tls_context(args.cert, args.key)
     if not is_loopback(args.host) and context is None and not args.insecure_http:
         raise UserError(f"--host {args.host} is reachable from other machines: tokens would cross the network in clear",
@@ -110,7 +112,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     base = f"{scheme}://{shown_host}:{args.port}/"
     out = sys.stdout
-    out.write(f"linkflow-console serve: {base} ({session.store.path}, up to {args.max_sessions} sessions"
+    where = getattr(session.store, "location", None) or getattr(session.store, "path", "")
+    out.write(f"linkflow-console serve: {base} ({where}, up to {args.max_sessions} sessions"
               f"{', kiosk' if args.kiosk else ''})\n")
     if tokens.viewer_generated:
         link = f"{base}?token={tokens.viewer}"

@@ -9,8 +9,8 @@ import logging
 import os
 import shlex
 import ssl
-from pathlib import Path
 from asyncio.subprocess import Process
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 

@@ -137,6 +137,8 @@ def test_a_non_loopback_address_needs_tls_or_an_explicit_choice(state: Path):
     assert "--cert FILE --key FILE" in result.stderr and "--insecure-http" in result.stderr
     result = run_serve("--state", str(state), "--cert", str(state))
     assert result.returncode == 2 and "both --cert and --key" in result.stderr
+    result = run_serve("--state", str(state), "--port", "70000")
+    assert result.returncode == 2 and "not a TCP port" in result.stderr
     result = run_serve("--state", str(state), "--operator", "mallory")
     assert result.returncode == 2 and "token names who records" in result.stderr
 
