@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     from linkflow_console.launch.cli import add_launch_commands
 
     add_launch_commands(sub, common)
+    from linkflow_console.serve.command import add_serve_command
+
+    add_serve_command(sub, common)
     return parser
 
 

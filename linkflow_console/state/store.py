@@ -44,6 +44,8 @@ def _seconds(moment: datetime) -> datetime:
 
 
 class StateStore:
+    read_only = False  # a served viewer's console: mutate, the one path every change takes, refuses all
+
     def __init__(
         self,
         path: Path | str,
@@ -232,6 +234,9 @@ class StateStore:
         """Lock, re-read from disk, apply, audit, write atomically. Returns the new state.
 
         The change is durable (fsynced) when this returns."""
+        if self.read_only:
+            raise UserError("read-only: this console is a viewer; nothing was changed",
+                            fix="ask an operator, or open the console with an operator token")
         with self._locked():
             doc, _ = self._read_doc()
             now = _seconds(self.clock())
