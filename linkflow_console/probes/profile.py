@@ -72,6 +72,9 @@ SCHEMA: dict[str, Key] = {
     "prometheus.token": Key("secret", None),
     "alertmanager.url": Key("url", None),
     "launch.schedule": Key("path", None, "first-24-hours schedule TOML; default: bundled"),
+    "state.url": Key("str", None, "postgresql:// URL of the team's state store (default: the local file)"),
+    "state.password": Key("secret", None, "the state store role's password"),
+    "state.sslrootcert": Key("path", None, "CA that signs the state store's certificate (verify-full)"),
 }
 TABLES = sorted({key.split(".")[0] for key in SCHEMA if "." in key})
 
