@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from linkflow_console.errors import UserError, read_text_file
+from linkflow_console.state import record
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -229,31 +230,31 @@ def _item_command(args: argparse.Namespace, action: Callable[..., object], done:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    return _item_command(args, lambda s, i: s.store.tick(i, s.operator, args.note), "ticked")
+    return _item_command(args, lambda s, i: record.tick(s.store, i, s.operator, args.note), "ticked")
 
 
 def cmd_untick(args: argparse.Namespace) -> int:
-    return _item_command(args, lambda s, i: s.store.untick(i, s.operator, args.note), "unticked")
+    return _item_command(args, lambda s, i: record.untick(s.store, i, s.operator, args.note), "unticked")
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    return _item_command(args, lambda s, i: s.store.add_note(i, s.operator, args.text), "noted")
+    return _item_command(args, lambda s, i: record.add_note(s.store, i, s.operator, args.text), "noted")
 
 
 def cmd_na(args: argparse.Namespace) -> int:
     if args.clear:
-        return _item_command(args, lambda s, i: s.store.clear_na(i, s.operator), "cleared N/A on")
-    return _item_command(args, lambda s, i: s.store.set_na(i, s.operator, args.reason), "marked N/A")
+        return _item_command(args, lambda s, i: record.clear_na(s.store, i, s.operator), "cleared N/A on")
+    return _item_command(args, lambda s, i: record.set_na(s.store, i, s.operator, args.reason), "marked N/A")
 
 
 def cmd_waive(args: argparse.Namespace) -> int:
     return _item_command(
-        args, lambda s, i: s.store.waive(i, s.operator, args.reason, args.owner, args.until), "waived"
+        args, lambda s, i: record.waive(s.store, i, s.operator, args.reason, args.owner, args.until), "waived"
     )
 
 
 def cmd_unwaive(args: argparse.Namespace) -> int:
-    return _item_command(args, lambda s, i: s.store.unwaive(i, s.operator), "unwaived")
+    return _item_command(args, lambda s, i: record.unwaive(s.store, i, s.operator), "unwaived")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -281,7 +282,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         args.checklist = str(output)
         session = session_from(args)
         for item_id in ticked:
-            session.store.tick(item_id, session.operator, f"imported from {source.name}")
+            record.tick(session.store, item_id, session.operator, f"imported from {source.name}")
         sys.stdout.write(f"recorded {len(ticked)} ticks in {session.store.path}\n")
     return EXIT_OK
 
@@ -300,7 +301,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     started = session.clock()
     results = asyncio.run(run_sweep(session, [p for item in items for p in item.probes]))
     finished = session.clock()
-    session.store.record_results(results.values())
+    record.record_results(session.store, results.values())
     views = session.views()
     check_rows = report.rows(session.checklist, views, only)
     if args.format == "json":

@@ -15,10 +15,7 @@ from linkflow_console.paths import bundled_checklist, default_state_path
 from linkflow_console.probes.profile import Profile, empty_profile, load_profile
 from linkflow_console.state import StateStore
 from linkflow_console.status import ItemView, all_views
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from linkflow_console.timefmt import utc_now
 
 
 def default_operator() -> str:

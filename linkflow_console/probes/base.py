@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from linkflow_console.timefmt import read_moment
+
 if TYPE_CHECKING:
     from linkflow_console.probes.context import ProbeContext
 
@@ -117,14 +119,7 @@ class ProbeResult:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProbeResult:
         started = data.get("started_at")
-        if isinstance(started, str):
-            started_at = datetime.fromisoformat(started)
-        elif isinstance(started, datetime):
-            started_at = started
-        else:
-            started_at = datetime.now(UTC)
-        if started_at.tzinfo is None:
-            started_at = started_at.replace(tzinfo=UTC)
+        started_at = (read_moment(started) if isinstance(started, (str, datetime)) else None) or datetime.now(UTC)
         return cls(
             probe_id=str(data["probe"]),
             status=Status(str(data["status"])),

@@ -18,6 +18,7 @@ from textual.strip import Strip
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.runbooks import RunbookSection
 from linkflow_console.status import ItemView, Shown
+from linkflow_console import timefmt
 from linkflow_console.timefmt import ago
 from linkflow_console.tui.checklist_tree import SHOWN_STYLES
 
@@ -30,8 +31,7 @@ SHOWN_WORDS = {
 }
 
 
-def stamp(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "?"
+stamp = timefmt.stamp  # one stamp format for the whole console
 
 
 def result_block(result: ProbeResult, now: datetime) -> RenderableType:
