@@ -29,7 +29,7 @@ def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     S = argparse.SUPPRESS
     common.add_argument("--checklist", metavar="FILE", default=S, help="checklist TOML (default: the bundled LinkFlow checklist)")
-    common.add_argument("--state", metavar="FILE", default=S, help="state TOML (default: in the user data directory)")
+    common.add_argument("--state", metavar="FILE", default=S, help="state TOML file, or postgresql:// URL of a team store (default: a file in the user data directory)")
     common.add_argument("--profile", metavar="FILE", default=S, help="deployment profile TOML for live probes")
     common.add_argument("--operator", metavar="NAME", default=S, help="who records ticks (default: the OS user)")
     common.add_argument("--env", dest="environment", metavar="NAME", default=S, help="environment name (default: the profile's name)")
@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     from linkflow_console.launch.cli import add_launch_commands
 
     add_launch_commands(sub, common)
+    from linkflow_console.state.pg.commands import add_state_commands
+
+    add_state_commands(sub, common)
     return parser
 
 
@@ -111,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func = getattr(args, "func", cmd_tui)
     try:
-        return func(args)
+        code = func(args)
+        _say_unshared()
+        return code
     except UserError as exc:
         sys.stderr.write(f"linkflow-console: {exc}\n")
         return exc.exit_code
@@ -124,6 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"details written to {log}" if log else f"{type(exc).__name__} (no crash log could be written)"
         sys.stderr.write(f"linkflow-console: internal error; {where}\n")
         return EXIT_INTERNAL
+
+
+def _say_unshared() -> None:
+    """A change the team store did not get (offline, journaled here) is said, never silent."""
+    team = sys.modules.get("linkflow_console.state.pg.backend")  # loaded only for a team store
+    for line in team.unshared_notices() if team else ():
+        sys.stderr.write(f"linkflow-console: {line}\n")
 
 
 def crash_log() -> Path:

@@ -113,10 +113,27 @@ class EventStream:
     # -- events --------------------------------------------------------------------------
     def events(self) -> list[dict[str, Any]]:
         """Every event of the stream: the server's in seq order, then those journaled here."""
-        shared = [self._events[seq] for seq in sorted(self._events)]
-        seen = {event["id"] for event in shared}
-        mine = [e for e in self.journal.pending(self.checklist, self.environment) if e["id"] not in seen]
-        return shared + mine
+        return [event for _, event in self.shared_after(0)] + self.journaled()
+
+    def shared_after(self, seq: int) -> list[tuple[int, dict[str, Any]]]:
+        """(seq, event) of the server's events after `seq`, in order."""
+        return [(n, self._events[n]) for n in sorted(n for n in self._events if n > seq)]
+
+    def journaled(self) -> list[dict[str, Any]]:
+        """Events made here and not yet seen in the store, in the order they were made."""
+        pending = self.journal.pending(self.checklist, self.environment)
+        if not pending:
+            return []
+        seen = {event["id"] for event in self._events.values()}
+        return [event for event in pending if event["id"] not in seen]
+
+    def came_back(self) -> None:
+        """A watcher reached the store (and replayed the journal): the next append reconnects."""
+        self.offline_since = None
+        self.offline_reason = ""
+
+    def went_offline(self, reason: str) -> None:
+        self._went_offline(reason)
 
     @property
     def waiting(self) -> int:

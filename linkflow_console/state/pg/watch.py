@@ -81,3 +81,23 @@ def _deliver(conn: Any, checklist: str, environment: str, callbacks: WatchCallba
     rows = eventlog.events_since(conn, checklist, environment, callbacks.last_seq())
     if rows:
         callbacks.on_events(rows)
+
+
+def wait_for_change(settings: StoreSettings, checklist: str, environment: str, after: int, timeout: float) -> bool:
+    """Block up to `timeout` seconds until the stream holds an event after seq `after` (LISTEN,
+    then one read so a change made just before listening is not missed). False when offline."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    try:
+        with connect(settings) as conn:
+            eventlog.listen(conn)
+            if eventlog.events_since(conn, checklist, environment, after):
+                return True
+            while (left := deadline - time.monotonic()) > 0:
+                for notice in eventlog.notifications(conn, left):
+                    if notice.get("checklist") == checklist and notice.get("environment") == environment:
+                        return True
+    except (StoreUnreachable, psycopg.OperationalError):
+        return False
+    return False

@@ -1,0 +1,227 @@
+"""The PostgreSQL state backend: the state is the fold of the store's events (server order, then
+this machine's journaled events) through the one apply function every backend uses.
+
+Online, each change is one insert (idempotent by the event's id) and a notification. Offline, it
+is journaled here and `shared` says so; the state keeps working on the last events it had. A
+console that watches (the TUI) gets other consoles' changes pushed by LISTEN in a worker thread;
+then `changed()` and `load()` do no network I/O on the UI's thread.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import weakref
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from linkflow_console.state.apply import EventRefused, apply_event
+from linkflow_console.state.backend import StateBackend
+from linkflow_console.state.events import Event
+from linkflow_console.state.model import State, build_state
+from linkflow_console.state.pg.settings import StoreSettings
+from linkflow_console.state.pg.stream import EventStream
+from linkflow_console.timefmt import stamp, utc_now
+
+
+_OPENED: weakref.WeakSet[PostgresBackend] = weakref.WeakSet()
+
+
+def unshared_notices() -> list[str]:
+    """For the CLI, after a command: each team store this process could not share a change with."""
+    notices = []
+    for backend in list(_OPENED):
+        if not backend.shared:
+            notices.append(
+                f"recorded locally, not yet shared: {backend.location} cannot be reached "
+                f"({backend.stream.offline_reason or 'offline'}); {backend.stream.waiting} change(s) wait in "
+                f"{backend.stream.journal.path} and are sent, in order, when a console reconnects"
+            )
+    return notices
+
+
+class PostgresBackend(StateBackend):
+    def __init__(
+        self,
+        settings: StoreSettings,
+        checklist_id: str,
+        environment: str,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        directory: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.checklist_id = checklist_id
+        self.environment = environment
+        self.adopt_environment = False
+        self.clock = clock
+        self.stream = EventStream(settings, checklist_id, environment, directory=directory, clock=clock)
+        self.shared = True  # whether the last append reached the store (False: journaled here)
+        self._lock = threading.RLock()  # the watcher thread and the UI's thread share the stream
+        self._opened = False
+        self._watched = False
+        self._dirty = False
+        self._state: State | None = None
+        # the fold of the server's events up to `_folded_seq`; journaled events go on a copy
+        self._doc: dict[str, Any] = {}
+        self._folded_seq = 0
+        self._parsed: dict[str, Event] = {}
+        _OPENED.add(self)
+
+    @property
+    def location(self) -> str:
+        return self.settings.display
+
+    @property
+    def path(self) -> str:  # messages written for the file backend name `store.path`
+        return self.settings.display
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        if self._state is None:
+            self.load()
+        assert self._state is not None
+        return self._state
+
+    def load(self) -> State:
+        with self._lock:
+            if not self._opened:
+                self.stream.open()
+                self._opened = True
+            elif not self._watched:
+                self.stream.refresh()
+            self._dirty = False
+            self._state = self._fold()
+            return self._state
+
+    def _event(self, data: dict[str, Any]) -> Event:
+        event = self._parsed.get(data["id"])
+        if event is None:
+            event = self._parsed[data["id"]] = Event.from_dict(data)
+        return event
+
+    def _fold(self) -> State:
+        shared = self.stream.shared_after(self._folded_seq)
+        if shared and shared[0][0] < self._folded_seq:  # pragma: no cover - merge keeps seq order
+            self._doc, self._folded_seq = {}, 0
+        for seq, data in shared:
+            try:
+                apply_event(self._doc, self._event(data))
+            except EventRefused:
+                pass  # in the server's order it did not apply (the clock started twice): skipped
+            self._folded_seq = seq
+        waiting = self.stream.journaled()
+        doc = self._doc
+        if waiting:
+            doc = copy.deepcopy(self._doc)
+            for data in waiting:
+                try:
+                    apply_event(doc, self._event(data))
+                except EventRefused:
+                    pass
+        return build_state({**doc, "checklist": self.checklist_id, "environment": self.environment}, "", Path(self.location))
+
+    def changed(self) -> bool:
+        with self._lock:
+            if self._watched:
+                return self._dirty
+            return self.stream.refresh()
+
+    def events_since(self, cursor: int = 0) -> tuple[list[Event], int]:
+        """The server's events after seq `cursor`, then those journaled here (they have no seq
+        yet: they come again, under the same id, once shared). The cursor is a seq."""
+        with self._lock:
+            if not self._opened:
+                self.load()
+            shared = self.stream.shared_after(cursor)
+            events = [self._event(data) for _, data in shared] + [self._event(d) for d in self.stream.journaled()]
+            return events, max([cursor] + [seq for seq, _ in shared])
+
+    # -- writing -------------------------------------------------------------------------------
+    def append(self, event: Event) -> State:
+        """Store the event (or journal it when the store cannot be reached); durable on return.
+        An event that does not apply to the current state is refused and nothing is stored."""
+        with self._lock:
+            state = self.state
+            apply_event(self._doc_with_journal(), event)  # EventRefused: nothing is stored
+            self.shared = self.stream.append(event.to_dict())
+            self._parsed[event.id] = event
+            self._state = self._fold()
+            return self._state if self._state is not None else state
+
+    def _doc_with_journal(self) -> dict[str, Any]:
+        doc = copy.deepcopy(self._doc)
+        for data in self.stream.journaled():
+            try:
+                apply_event(doc, self._event(data))
+            except EventRefused:
+                pass
+        return doc
+
+    # -- status --------------------------------------------------------------------------------
+    @property
+    def online(self) -> bool:
+        return self.stream.offline_since is None
+
+    def status_line(self) -> str:
+        """'' when shared; else what an operator must know: since when, how many changes wait."""
+        if self.online:
+            waiting = self.stream.waiting
+            return f"{waiting} change(s) not yet shared" if waiting else ""
+        since = stamp(self.stream.offline_since)
+        return f"⚠ team store offline since {since} · {self.stream.waiting} change(s) wait, recorded locally"
+
+    # -- watching ------------------------------------------------------------------------------
+    def watch(self, timeout: float, interval: float = 0.5) -> bool:
+        """Wait up to `timeout` seconds for another console's change (LISTEN, not polling)."""
+        from linkflow_console.state.pg.watch import wait_for_change
+
+        with self._lock:
+            if not self._opened:
+                self.load()
+            after = self.stream.seq
+        if wait_for_change(self.settings, self.checklist_id, self.environment, after, timeout):
+            with self._lock:
+                return self.stream.refresh()
+        return False
+
+    def run_watcher(self, post: Callable[[Callable[[], None]], None], on_change: Callable[[], None],
+                    stopped: Callable[[], bool], **options: Any) -> None:
+        """Run in a worker thread until `stopped()`: merge other consoles' events as they are
+        notified and call `on_change` through `post` (which runs it on the UI's thread)."""
+        from linkflow_console.state.pg.watch import WatchCallbacks, watch
+
+        with self._lock:
+            self._watched = True
+
+        def on_events(rows: list[tuple[int, dict[str, Any]]]) -> None:
+            with self._lock:
+                fresh = self.stream.merge(rows)
+                self._dirty = self._dirty or fresh
+            if fresh:
+                post(on_change)
+
+        def on_status(online: bool, reason: str) -> None:
+            with self._lock:
+                was = self.online
+                if online:
+                    self.stream.came_back()
+                else:
+                    self.stream.went_offline(reason)
+                self._dirty = self._dirty or was != online
+            if was != online:
+                post(on_change)
+
+        def last_seq() -> int:
+            with self._lock:
+                return self.stream.seq
+
+        callbacks = WatchCallbacks(last_seq, on_events, on_status, stopped)
+        try:
+            watch(self.settings, self.checklist_id, self.environment, self.stream.journal, callbacks, **options)
+        finally:
+            with self._lock:
+                self._watched = False
