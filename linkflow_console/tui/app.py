@@ -37,6 +37,11 @@ class LinkflowConsole(App[int]):
         self.add_mode(CHECKLIST_MODE, self._checklist_screen)
         self.add_mode(LAUNCH_MODE, self._launch_screen)
 
+    def on_mount(self) -> None:
+        from linkflow_console.tui.team_watch import start_team_watch
+
+        start_team_watch(self, self.session.store)  # a team store (PostgreSQL) only
+
     def _checklist_screen(self):
         from linkflow_console.tui.checklist_screen import ChecklistScreen
 

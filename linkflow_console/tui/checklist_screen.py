@@ -128,16 +128,17 @@ class ChecklistScreen(StateSync, Screen):
         self.query_one("#overall-label", Label).update(text)
 
     def update_sweep_label(self) -> None:
+        from linkflow_console.tui.team_watch import team_notice
+
         label = self.query_one("#sweep-label", Label)
-        if self.sweeping:
-            label.update(f"probing… {len(self.pending)} left")
-            return
         results = self.session.store.state.results
-        if not results:
-            label.update("no probe results yet (R)" if self.session.profile.path else "offline: no --profile")
-            return
-        newest = max(r.started_at for r in results.values())
-        label.update(f"probes {ago(newest, self.session.clock())}")
+        if self.sweeping:
+            text = f"probing… {len(self.pending)} left"
+        elif not results:
+            text = "no probe results yet (R)" if self.session.profile.path else "offline: no --profile"
+        else:
+            text = f"probes {ago(max(r.started_at for r in results.values()), self.session.clock())}"
+        label.update(team_notice(self.session.store, text))
 
     def show_selected(self) -> None:
         detail = self.query_one("#detail", ItemDetail)

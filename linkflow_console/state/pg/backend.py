@@ -130,6 +130,8 @@ class PostgresBackend(StateBackend):
                 return self._dirty
             return self.stream.refresh()
 
+    changed_on_disk = changed  # the name the TUI's poll uses for the file backend
+
     def events_since(self, cursor: int = 0) -> tuple[list[Event], int]:
         """The server's events after seq `cursor`, then those journaled here (they have no seq
         yet: they come again, under the same id, once shared). The cursor is a seq."""

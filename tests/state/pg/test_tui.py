@@ -1,0 +1,88 @@
+"""The TUI on a team store, driven by Pilot: another console's change repaints it without polling;
+a store that goes away gives the offline notice, the change waits, and is shared once on return."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from linkflow_console.session import open_session
+from linkflow_console.state.pg import schema
+from linkflow_console.state.pg.settings import connect
+from linkflow_console.tui.app import LinkflowConsole
+from linkflow_console.tui.checklist_screen import ChecklistScreen
+from linkflow_console.tui.checklist_tree import ChecklistTree
+from tests.conftest import FROZEN, run_cli
+from tests.servers.postgres import PgServer
+from tests.state.pg.conftest import CONSOLE, CONSOLE_ENV, console_settings, owner_settings, restart, stop
+from tests.tui.conftest import settle
+
+pytestmark = pytest.mark.servers
+
+MINE, THEIRS = "infrastructure.redis.memory-limits", "security.network.tls-min-version"
+
+
+@pytest.fixture
+def url(team_pg: PgServer, database: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    owner = owner_settings(team_pg, database)
+    with connect(owner) as conn:
+        schema.init_store(conn, owner.display, [CONSOLE])
+    monkeypatch.setenv("PGPASSWORD", os.environ[CONSOLE_ENV])
+    return console_settings(team_pg, database).url
+
+
+def console(url: str) -> LinkflowConsole:
+    return LinkflowConsole(open_session(state=url, operator="alice", environment="test", clock=lambda: FROZEN))
+
+
+def label_of(screen: ChecklistScreen, item_id: str) -> str:
+    return str(screen.query_one(ChecklistTree).item_nodes[item_id].label)
+
+
+def sweep_label(screen: ChecklistScreen) -> str:
+    return str(screen.query_one("#sweep-label").render())
+
+
+async def test_a_change_from_another_console_repaints_the_tree(url: str, team_pg: PgServer, database: str):
+    async with console(url).run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, ChecklistScreen)
+        screen.select_item(MINE)
+        await pilot.pause()
+        await pilot.press("x")
+        assert await settle(pilot, lambda: label_of(screen, MINE).startswith("✓"))
+        assert team_pg.sql("SELECT kind, target, \"by\" FROM linkflow_console.events", database=database) == [("tick", MINE, "alice")]
+        done = await asyncio.to_thread(run_cli, "tick", THEIRS, "--state", url, "--env", "test", "--operator", "bob")
+        assert done.returncode == 0, done.stderr
+        assert await settle(pilot, lambda: label_of(screen, THEIRS).startswith("✓"), tries=300)
+        assert "Overall 2/121" in str(screen.query_one("#overall-label").render())
+        assert "team store offline" not in sweep_label(screen)
+
+
+async def test_store_stopped_mid_session_offline_notice_then_exactly_once_replay(url: str, team_pg: PgServer, database: str):
+    async with console(url).run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, ChecklistScreen)
+        await pilot.pause()
+        stop(team_pg)
+        try:
+            assert await settle(pilot, lambda: "team store offline since 2026-11-26 09:30 UTC" in sweep_label(screen), tries=300)
+            screen.select_item(MINE)
+            await pilot.pause()
+            await pilot.press("x")
+            assert await settle(pilot, lambda: label_of(screen, MINE).startswith("✓"))  # works on, locally
+            assert await settle(pilot, lambda: "1 change(s) wait, recorded locally" in sweep_label(screen))
+        finally:
+            await asyncio.to_thread(restart, team_pg)
+        assert await settle(pilot, lambda: "team store offline" not in sweep_label(screen), tries=400)
+        assert label_of(screen, MINE).startswith("✓")
+        assert team_pg.sql("SELECT kind, target FROM linkflow_console.events", database=database) == [("tick", MINE)]
+        # the console's next change goes straight to the store again
+        screen.select_item(THEIRS)
+        await pilot.pause()
+        await pilot.press("x")
+        assert await settle(pilot, lambda: label_of(screen, THEIRS).startswith("✓"))
+        assert await settle(pilot, lambda: team_pg.sql("SELECT count(*) FROM linkflow_console.events", database=database) == [(2,)])
+        assert "wait" not in sweep_label(screen)
