@@ -22,6 +22,7 @@ from linkflow_console.state.backend import StateBackend
 from linkflow_console.state.events import Event
 from linkflow_console.state.model import State, build_state
 from linkflow_console.state.pg.settings import StoreSettings
+from linkflow_console.state.pg.snapshot import SNAPSHOT_EVERY, write_snapshot
 from linkflow_console.state.pg.stream import EventStream
 from linkflow_console.timefmt import stamp, utc_now
 
@@ -67,6 +68,7 @@ class PostgresBackend(StateBackend):
         # the fold of the server's events up to `_folded_seq`; journaled events go on a copy
         self._doc: dict[str, Any] = {}
         self._folded_seq = 0
+        self._snapshot_seq = 0
         self._parsed: dict[str, Event] = {}
         _OPENED.add(self)
 
@@ -91,11 +93,20 @@ class PostgresBackend(StateBackend):
             if not self._opened:
                 self.stream.open()
                 self._opened = True
+                self._start_from_snapshot()
             elif not self._watched:
                 self.stream.refresh()
             self._dirty = False
             self._state = self._fold()
             return self._state
+
+    def _start_from_snapshot(self) -> None:
+        from linkflow_console.state.pg.snapshot import read_snapshot
+
+        found = read_snapshot(self.stream.snapshot_path, self.stream.store_id)
+        if found is not None and found[0] <= self.stream.seq:
+            self._folded_seq, self._doc = found
+            self._snapshot_seq = self._folded_seq
 
     def _event(self, data: dict[str, Any]) -> Event:
         event = self._parsed.get(data["id"])
@@ -113,6 +124,9 @@ class PostgresBackend(StateBackend):
             except EventRefused:
                 pass  # in the server's order it did not apply (the clock started twice): skipped
             self._folded_seq = seq
+        if self._folded_seq - self._snapshot_seq >= SNAPSHOT_EVERY:
+            write_snapshot(self.stream.snapshot_path, self.stream.store_id, self._folded_seq, self._doc)
+            self._snapshot_seq = self._folded_seq
         waiting = self.stream.journaled()
         doc = self._doc
         if waiting:

@@ -50,6 +50,7 @@ class EventStream:
         base = directory or local_dir()
         self.journal = Journal(base / f"{settings.local_name}.journal.jsonl")
         self._cache_path = base / f"{settings.local_name}.{checklist}.{environment}.events.jsonl"
+        self.snapshot_path = self._cache_path.with_name(self._cache_path.name.replace(".events.jsonl", ".snapshot.json"))
         self._conn: Any = None
         self.store_id: str | None = None
         self.seq = 0
@@ -212,6 +213,7 @@ class EventStream:
         self._events.clear()
         self.seq = 0
         self._cache_path.unlink(missing_ok=True)
+        self.snapshot_path.unlink(missing_ok=True)
 
     def _append_cache(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
         """Best effort: the cache only saves a refetch and lets a console open offline."""
