@@ -22,6 +22,10 @@ def start_team_watch(app: App, store: Any) -> None:
         return
     from textual.worker import get_current_worker
 
+    hint = store.local_work_hint()
+    if hint:
+        app.notify(hint, title="Team state", timeout=20, markup=False)
+
     was_online = [store.online]
 
     def changed() -> None:  # on the UI's thread
@@ -30,7 +34,7 @@ def start_team_watch(app: App, store: Any) -> None:
             if store.online:
                 app.notify("Team store reachable again: local changes shared.", title="Team state", timeout=4)
             else:
-                app.notify(store.status_line(), title="Team state", severity="warning", timeout=8)
+                app.notify(store.status_line(), title="Team state", severity="warning", timeout=8, markup=False)
         reload = getattr(app.screen, "reload_state", None)
         if reload is not None:
             reload()

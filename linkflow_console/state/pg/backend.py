@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import threading
-import weakref
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -27,19 +26,16 @@ from linkflow_console.state.pg.stream import EventStream
 from linkflow_console.timefmt import stamp, utc_now
 
 
-_OPENED: weakref.WeakSet[PostgresBackend] = weakref.WeakSet()
+# What a CLI command says after it ran, per store: a change recorded only here, or local work
+# this store has not got. Kept as text: a backend (and its connection) is not kept alive for it.
+_NOTICES: dict[tuple[str, str], str] = {}
 
 
 def unshared_notices() -> list[str]:
-    """For the CLI, after a command: each team store this process could not share a change with."""
-    notices = []
-    for backend in list(_OPENED):
-        if not backend.shared:
-            notices.append(
-                f"recorded locally, not yet shared: {backend.location} cannot be reached "
-                f"({backend.stream.offline_reason or 'offline'}); {backend.stream.waiting} change(s) wait in "
-                f"{backend.stream.journal.path} and are sent, in order, when a console reconnects"
-            )
+    """For the CLI, after a command (and emptied): each team store this process could not share a
+    change with, and each that holds nothing for its environment while the local state file has work."""
+    notices = list(_NOTICES.values())
+    _NOTICES.clear()
     return notices
 
 
@@ -70,7 +66,6 @@ class PostgresBackend(StateBackend):
         self._folded_seq = 0
         self._snapshot_seq = 0
         self._parsed: dict[str, Event] = {}
-        _OPENED.add(self)
 
     @property
     def location(self) -> str:
@@ -94,6 +89,10 @@ class PostgresBackend(StateBackend):
                 self.stream.open()
                 self._opened = True
                 self._start_from_snapshot()
+                self._state = self._fold()
+                hint = self.local_work_hint()
+                if hint:
+                    _NOTICES[("hint", self.location)] = hint
             elif not self._watched:
                 self.stream.refresh()
             self._dirty = False
@@ -164,6 +163,13 @@ class PostgresBackend(StateBackend):
             state = self.state
             apply_event(self._doc_with_journal(), event)  # EventRefused: nothing is stored
             self.shared = self.stream.append(event.to_dict())
+            if not self.shared:
+                _NOTICES[("unshared", self.location)] = (
+                    f"recorded locally, not yet shared: {self.location} cannot be reached "
+                    f"({self.stream.offline_reason or 'offline'}); {self.stream.waiting} change(s) wait in "
+                    f"{self.stream.journal.path} and are sent, in order, when a console reconnects")
+            else:
+                _NOTICES.pop(("hint", self.location), None)
             self._parsed[event.id] = event
             self._state = self._fold()
             return self._state if self._state is not None else state
@@ -176,6 +182,28 @@ class PostgresBackend(StateBackend):
             except EventRefused:
                 pass
         return doc
+
+    def local_work_hint(self) -> str | None:
+        """Said when this store has no state for the environment yet while the default local
+        state file has recorded work: the command that brings it over."""
+        from linkflow_console.errors import UserError
+        from linkflow_console.paths import default_state_path
+        from linkflow_console.state.store import StateStore
+
+        if self.has_work():
+            return None
+        path = default_state_path(self.checklist_id, self.environment)
+        if not path.is_file():
+            return None
+        try:
+            local = StateStore(path, self.checklist_id, self.environment)
+            if not local.has_work():
+                return None
+        except UserError:
+            return None
+        return (f"the team store has no state for {self.environment!r} yet, while {path} holds "
+                f"{len(local.state.items)} recorded item(s); bring them over with: linkflow-console state copy "
+                f"--from {path} --to {self.location} --env {self.environment}")
 
     # -- status --------------------------------------------------------------------------------
     @property

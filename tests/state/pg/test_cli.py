@@ -109,3 +109,19 @@ def test_a_database_that_is_not_a_store_is_refused_with_exit_2(team_pg: PgServer
     assert "Traceback" not in done.stderr
     literal = run_cli("status", "--state", f"postgresql://{OWNER}:{os.environ[OWNER_ENV]}@127.0.0.1:{team_pg.port}/postgres")
     assert literal.returncode == 2 and os.environ[OWNER_ENV] not in literal.stderr
+
+
+def test_an_empty_store_names_the_command_that_brings_local_ticks_over(url: str):
+    item = "security.network.tls-min-version"
+    assert run_cli("tick", item, "--env", "team").returncode == 0  # the default local state file
+    opened = run_cli("status", "--state", url, "--env", "team")
+    assert opened.returncode == 0, opened.stderr
+    assert "the team store has no state for 'team' yet" in opened.stderr
+    command = opened.stderr.split("bring them over with: ")[1].strip()
+    assert command.startswith("linkflow-console state copy --from ") and f"--to {url} --env team" in command
+    moved = run_cli(*command.split()[1:])
+    assert moved.returncode == 0, moved.stderr
+    assert "copied 1 event(s)" in moved.stdout
+    after = run_cli("export", "--format", "json", "--state", url, "--env", "team")
+    assert "no state for" not in after.stderr
+    assert '"done": true' in after.stdout
