@@ -1,4 +1,5 @@
-"""What every command and the TUI start from: checklist + state + profile, resolved from options."""
+"""What every command and the TUI start from: checklist + state + profile, resolved from options.
+The CLI and the TUI sit on top of this module; it sits on top of the core."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from linkflow_console.checklist import Checklist, load_checklist
 from linkflow_console.errors import UserError, suggest
-from linkflow_console.paths import bundled_checklist, default_state_path
+from linkflow_console.paths import bundled_checklist, data_dir, default_state_path
 from linkflow_console.probes.profile import Profile, empty_profile, load_profile
 from linkflow_console.state import StateStore
+from linkflow_console.state.backend import StateBackend
 from linkflow_console.status import ItemView, all_views
 from linkflow_console.timefmt import utc_now
 
@@ -29,7 +32,7 @@ def default_operator() -> str:
 class Session:
     checklist: Checklist
     checklist_path: Path
-    store: StateStore
+    store: StateBackend
     profile: Profile
     operator: str
     runbooks_dir: Path | None = None
@@ -37,7 +40,7 @@ class Session:
 
     @property
     def environment(self) -> str:
-        if self.store.adopt_environment:
+        if getattr(self.store, "adopt_environment", False):
             self.store.state  # noqa: B018 - reading a --state file adopts its environment
         return self.store.environment
 
@@ -79,3 +82,39 @@ def open_session(
     if runbooks_dir is not None and not runbooks_dir.is_dir():
         raise UserError("runbook directory not found", path=runbooks_dir, fix="pass an existing directory with --runbooks")
     return Session(model, checklist_path, store, loaded_profile, operator or default_operator(), runbooks_dir, clock)
+
+
+def session_from(options: Any, *, clock: Callable[[], datetime] = utc_now) -> Session:
+    """A session from parsed command-line options (an argparse Namespace or anything with the
+    same attributes; missing ones take their defaults)."""
+    return open_session(
+        checklist=getattr(options, "checklist", None),
+        state=getattr(options, "state", None),
+        profile=getattr(options, "profile", None),
+        operator=getattr(options, "operator", None),
+        environment=getattr(options, "environment", None),
+        runbooks=getattr(options, "runbooks", None),
+        clock=clock,
+    )
+
+
+def other_environments_with_work(session: Session) -> list[StateBackend]:
+    """When this session's environment has no recorded work: the other environments of the same
+    checklist that do (state files named <checklist>.<env>.state.toml beside this one or in the
+    data directory), so the user can be told where their work is and how to carry it over."""
+    store = session.store
+    if not isinstance(store, StateStore) or store.has_work():
+        return []
+    found: dict[Path, StateBackend] = {}
+    for folder in dict.fromkeys((store.path.parent, data_dir())):
+        for path in sorted(folder.glob(f"{session.checklist.id}.*.state.toml")):
+            environment = path.name[len(session.checklist.id) + 1: -len(".state.toml")]
+            if not environment or environment == session.environment or path.resolve() in found:
+                continue
+            other = StateStore(path, session.checklist.id, environment, clock=session.clock)
+            try:
+                if other.has_work():
+                    found[path.resolve()] = other
+            except UserError:
+                continue  # an unreadable file says so when it is opened itself
+    return list(found.values())
