@@ -82,7 +82,7 @@ class StateStore(StateBackend):
         """Another console (or a person) changed the file since it was last read."""
         return self._disk_signature() != self._signature
 
-    changed_on_disk = changed
+    changed_on_disk = changed  # the name the TUI used before backends
 
     def _disk_signature(self) -> tuple[int, int, int] | None:
         try:
