@@ -139,6 +139,14 @@ def test_events_since_a_cursor_gives_only_the_new_ones_and_copying_twice_adds_no
     assert [e.id for e in target.events_since(0)[0]] == [e.id for e in first + later]
 
 
+def test_an_event_of_another_environment_is_refused_by_the_file(state_path, frozen_clock) -> None:
+    store = StateStore(state_path, "production", "test", clock=frozen_clock)
+    stray = Event.new(ev.TICK, ITEM, {}, by="alice", at=FROZEN, checklist="production", environment="staging")
+    with pytest.raises(Exception, match="environment 'staging' cannot be recorded"):
+        store.append(stray)
+    assert not state_path.exists() and not store.audit_path.exists()
+
+
 def test_a_refused_event_leaves_the_file_and_the_audit_log_untouched(state_path, frozen_clock) -> None:
     store = StateStore(state_path, "production", "test", clock=frozen_clock)
     launch_record.start_clock(store, "alice", FROZEN)
