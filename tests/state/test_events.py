@@ -154,3 +154,27 @@ def test_a_refused_event_leaves_the_file_and_the_audit_log_untouched(state_path,
     with pytest.raises(Exception, match="already started"):
         launch_record.start_clock(store, "bob", FROZEN)
     assert (state_path.read_text(), store.audit_path.read_text()) == before
+
+
+def test_a_state_and_audit_log_written_by_the_console_before_events_open_and_replay(tmp_path, frozen_clock) -> None:
+    """tests/state/data holds a state file and audit log written by the previous release (a full
+    launch day). Both open unchanged; the audit log alone rebuilds the same items and launch
+    record (old lines carry probe results and samples only as counts: those caches are not rebuilt)."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    data = REPO / "tests" / "state" / "data"
+    for name in ("production.default.state.toml", "production.default.state.audit.jsonl"):
+        shutil.copy(data / name, tmp_path / name)
+    old = StateStore(tmp_path / "production.default.state.toml", "production", "default", clock=frozen_clock)
+    events, _ = old.events_since(0)
+    assert len(events) == 20 and len({e.id for e in events}) == 20
+    replayed = StateStore(tmp_path / "replayed.toml", "production", "default", clock=frozen_clock)
+    copy_events(old, replayed)
+    state, again = old.load(), replayed.load()
+    assert again.items == state.items
+    assert {k: v for k, v in again.launch.items() if k != "samples"} == {k: v for k, v in state.launch.items() if k != "samples"}
+    assert state.results and not again.results
+    record.tick(old, "security.network.cors", "erin")  # the old file takes new events
+    assert old.load().item("security.network.cors").done and old.state.item(ITEM).history == state.item(ITEM).history
