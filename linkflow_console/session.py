@@ -72,16 +72,23 @@ def open_session(
     model = load_checklist(checklist_path)
     loaded_profile = load_profile(profile) if profile else empty_profile()
     env_name = environment or (loaded_profile.name if profile else "default")
-    state_path = Path(state) if state else default_state_path(model.id, env_name)
-    # --state without --env or a profile: the file's own environment is used (no mismatch to refuse)
+    # --state without --env or a profile: the state's own environment is used (no mismatch to refuse)
     adopt = bool(state) and not environment and not profile
-    store = StateStore(state_path, model.id, env_name, clock=clock, adopt_environment=adopt)
+    store = open_backend(state, model.id, env_name, clock=clock, adopt_environment=adopt)
     runbooks_dir = Path(runbooks) if runbooks else (
         Path(loaded_profile.get("runbooks")) if loaded_profile.get("runbooks") else None
     )
     if runbooks_dir is not None and not runbooks_dir.is_dir():
         raise UserError("runbook directory not found", path=runbooks_dir, fix="pass an existing directory with --runbooks")
     return Session(model, checklist_path, store, loaded_profile, operator or default_operator(), runbooks_dir, clock)
+
+
+def open_backend(state: str | Path | None, checklist_id: str, environment: str, *,
+                 clock: Callable[[], datetime] = utc_now, adopt_environment: bool = False) -> StateBackend:
+    """The backend `--state` names: a TOML file (the default: in the data directory). Other
+    backends (a postgresql:// URL) are chosen here."""
+    path = Path(state) if state else default_state_path(checklist_id, environment)
+    return StateStore(path, checklist_id, environment, clock=clock, adopt_environment=adopt_environment)
 
 
 def session_from(options: Any, *, clock: Callable[[], datetime] = utc_now) -> Session:
