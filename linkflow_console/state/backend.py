@@ -1,7 +1,14 @@
 """Where a state lives. A backend loads the state, stores and applies events, delivers the
 events since a point, and tells when someone else changed the state. The TOML file
 (`linkflow_console.state.store.StateStore`) is the first backend; others (PostgreSQL) implement
-the same interface and store the same events (`Event.to_json`)."""
+the same interface and store the same events (`Event.to_json`).
+
+Implementing one: `append` checks the event against the current state with
+`state.apply.apply_event` (EventRefused: tell the user, store nothing), then stores it; the
+state is the fold of the stored events in the store's order (`state.apply.state_from_events`),
+where an event that no longer applies is skipped, so two consoles racing resolve by that order
+and both events stay in the history. Events carry their own id, author and time: a retried
+append of the same id must add nothing."""
 
 from __future__ import annotations
 
