@@ -11,8 +11,6 @@ from linkflow_console.errors import UserError
 from linkflow_console.exitcodes import EXIT_USAGE
 from linkflow_console.session import Session, other_environments_with_work, session_from
 
-COMMON_OPTIONS = ("checklist", "state", "profile", "operator", "environment", "runbooks")
-
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own exit code is 2 too; add a hint
@@ -51,13 +49,12 @@ def open_session(args: argparse.Namespace) -> Session:
 
 
 def work_elsewhere_note(session: Session, others: list, args: argparse.Namespace) -> str:
-    flags = " ".join(f"--{'env' if name == 'environment' else name} {getattr(args, name)}"
-                     for name in COMMON_OPTIONS if name not in ("operator", "runbooks") and getattr(args, name, None))
-    lines = [f"note: environment {session.environment!r} has no recorded work yet ({session.store.location}); "]
-    lines += [f"      environment {other.environment!r} has: {other.location}\n" for other in others]
-    lines[0] += "work is recorded elsewhere:\n"
-    lines.append(f"  carry it over: linkflow-console state copy --from-env {others[0].environment}{' ' + flags if flags else ''}\n")
-    return "".join(lines)
+    flags = "".join(f" --{'env' if name == 'environment' else name} {getattr(args, name)}"
+                    for name in ("checklist", "state", "profile", "environment") if getattr(args, name, None))
+    lines = [f"note: environment {session.environment!r} has no recorded work yet ({session.store.location})"]
+    lines += [f"  environment {other.environment!r} has recorded work: {other.location}" for other in others]
+    lines.append(f"  carry it over: linkflow-console state copy --from-env {others[0].environment}{flags}")
+    return "\n".join(lines) + "\n"
 
 
 def write_output(text: str, output: str | None) -> None:
