@@ -179,3 +179,13 @@ def test_a_state_and_audit_log_written_by_the_console_before_events_open_and_rep
     assert state.results and not again.results
     record.tick(old, "security.network.cors", "erin")  # the old file takes new events
     assert old.load().item("security.network.cors").done and old.state.item(ITEM).history == state.item(ITEM).history
+
+
+def test_watch_tells_a_change_made_by_another_backend_on_the_same_state(state_path, frozen_clock) -> None:
+    mine = StateStore(state_path, "production", "test", clock=frozen_clock)
+    theirs = StateStore(state_path, "production", "test", clock=frozen_clock)
+    mine.load()
+    assert not mine.watch(timeout=0.05, interval=0.01)
+    record.tick(theirs, ITEM, "bob")
+    assert mine.watch(timeout=1, interval=0.01) and mine.refresh_if_changed()
+    assert mine.state.item(ITEM).done and not mine.changed()
