@@ -67,3 +67,14 @@ def test_state_copy_from_an_environment_without_state_is_a_clear_error() -> None
     assert result.returncode == 2 and "no state for environment 'nowhere'" in result.stderr and "Traceback" not in result.stderr
     same = run_cli("state", "copy", "--from-env", "tiny", "--env", "tiny")
     assert same.returncode == 2 and "is this environment" in same.stderr
+
+
+def test_a_state_without_an_audit_log_is_carried_over_from_its_items() -> None:
+    default = _default_with_work()
+    default.store.audit_path.unlink()  # written by hand, or its log lost
+    tiny = open_session(operator="carol", environment="tiny", clock=lambda: FROZEN)
+    event = carry_over(other_environments_with_work(tiny)[0], tiny.store, "carol")
+    assert event is not None and event.fields["count"] == 2
+    state = tiny.store.load()
+    assert state.item(ITEM).done and state.item(ITEM).by == "alice" and state.item(ITEM).note == "openssl s_client"
+    assert state.item("security.network.cors").waiver.until == date(2027, 1, 1)
