@@ -90,16 +90,11 @@ class LaunchData:
     samples: tuple[Sample, ...] = ()
 
 
-def moment_of(value: Any) -> datetime | None:
-    """A stored date-time (TOML or ISO text), UTC when it names no zone; None when it is not one."""
-    return read_moment(value) if isinstance(value, (str, datetime)) else None
-
-
 def launch_data(state: State) -> LaunchData:
     """The [launch] table -> LaunchData. A bad T0 is an error (the clock is the point); a hand-
     mangled log entry, completion or sample is left out rather than stopping the war room."""
     raw = state.launch
-    t0 = moment_of(raw.get("t0"))
+    t0 = read_moment(raw.get("t0"))
     if "t0" in raw and t0 is None:
         raise StateError("launch.t0 is not a date-time", fix="write it like t0 = 2026-11-26T09:00:00Z, or remove it")
     return LaunchData(t0, str(raw.get("started_by", "")), _completions(raw.get("checkins")), _log(raw.get("log")), _samples(raw.get("samples")))
@@ -108,7 +103,7 @@ def launch_data(state: State) -> LaunchData:
 def _completions(raw: Any) -> dict[str, Completion]:
     found = {}
     for checkin_id, entry in (raw or {}).items() if isinstance(raw, dict) else ():
-        at = moment_of(entry.get("at")) if isinstance(entry, dict) else None
+        at = read_moment(entry.get("at")) if isinstance(entry, dict) else None
         if at is not None:
             found[checkin_id] = Completion(str(entry.get("by", "")), at, str(entry.get("note", "")))
     return found
@@ -117,7 +112,7 @@ def _completions(raw: Any) -> dict[str, Completion]:
 def _log(raw: Any) -> tuple[LogEntry, ...]:
     entries = []
     for entry in raw if isinstance(raw, list) else ():
-        at = moment_of(entry.get("at")) if isinstance(entry, dict) else None
+        at = read_moment(entry.get("at")) if isinstance(entry, dict) else None
         kind = entry.get("kind") if at else None
         if kind not in set(LogKind):
             continue
@@ -130,7 +125,7 @@ def _log(raw: Any) -> tuple[LogEntry, ...]:
 def _samples(raw: Any) -> tuple[Sample, ...]:
     samples = []
     for entry in raw if isinstance(raw, list) else ():
-        at = moment_of(entry.get("at")) if isinstance(entry, dict) else None
+        at = read_moment(entry.get("at")) if isinstance(entry, dict) else None
         if at is None:
             continue
         values = entry.get("values", {})

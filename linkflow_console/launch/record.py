@@ -14,7 +14,7 @@ from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.state import events as ev
 from linkflow_console.state.backend import StateBackend
 from linkflow_console.state.model import State
-from linkflow_console.timefmt import iso, read_moment, to_seconds
+from linkflow_console.timefmt import iso, read_moment, stamp, to_seconds
 
 HALF_DAY = timedelta(hours=12)
 TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -79,7 +79,7 @@ def refuse_early(checkin: CheckIn, t0: datetime, now: datetime) -> None:
     if checkin.week or now - t0 >= checkin.opens:
         return
     due = t0 + checkin.opens
-    raise UserError(f"check-in {checkin.id!r} is not due yet: it comes due at T+{checkin.label} ({due.astimezone(UTC):%Y-%m-%d %H:%M} UTC)",
+    raise UserError(f"check-in {checkin.id!r} is not due yet: it comes due at T+{checkin.label} ({stamp(due)})",
                     fix="mark it done once it is due; record what you saw now with `launch log TEXT`")
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from linkflow_console.errors import UserError
 from linkflow_console.state import events as ev
 from linkflow_console.state.events import Event
+from linkflow_console.state.model import SCHEMA_VERSION, State, build_state
 from linkflow_console.timefmt import read_moment, to_seconds
 
 
@@ -99,6 +101,12 @@ def fold(events: Iterable[Event], doc: MutableMapping[str, Any] | None = None) -
         except EventRefused:
             continue
     return doc
+
+
+def state_from_events(events: Iterable[Event], *, checklist: str, environment: str, where: str = "events") -> State:
+    """The State a sequence of events gives (for a backend that keeps events, not a file)."""
+    doc = fold(events, {"schema": SCHEMA_VERSION, "checklist": checklist, "environment": environment})
+    return build_state(dict(doc), "", Path(where))
 
 
 # -- items --------------------------------------------------------------------------------------

@@ -1,7 +1,14 @@
 """Where a state lives. A backend loads the state, stores and applies events, delivers the
 events since a point, and tells when someone else changed the state. The TOML file
 (`linkflow_console.state.store.StateStore`) is the first backend; others (PostgreSQL) implement
-the same interface and store the same events (`Event.to_json`)."""
+the same interface and store the same events (`Event.to_json`).
+
+Implementing one: `append` checks the event against the current state with
+`state.apply.apply_event` (EventRefused: tell the user, store nothing), then stores it; the
+state is the fold of the stored events in the store's order (`state.apply.state_from_events`),
+where an event that no longer applies is skipped, so two consoles racing resolve by that order
+and both events stay in the history. Events carry their own id, author and time: a retried
+append of the same id must add nothing."""
 
 from __future__ import annotations
 
@@ -108,10 +115,29 @@ def carry_over(source: StateBackend, target: StateBackend, by: str) -> Event | N
     (with their own authors and times). Probe results and samples stay behind: they measured
     the other environment's deployment. None when there is nothing to carry."""
     events, _ = source.events_since(0)
-    work = [e.to_dict() for e in events if e.kind in ev.WORK_KINDS]
+    work = [e.to_dict() for e in events if e.kind in ev.WORK_KINDS] or [e.to_dict() for e in events_from_items(source)]
     if not work:
         return None
     fields = {"from_environment": source.environment, "from": source.location, "count": len(work), "events": work}
     event = target.new_event(ev.CARRY_OVER, source.environment, fields, by)
     target.append(event)
     return event
+
+
+def events_from_items(source: StateBackend) -> list[Event]:
+    """Events that give the source's items as they stand (who and when kept), for a state whose
+    audit log holds no work (written by hand, or its log lost)."""
+    made = []
+    for item_id, item in source.state.items.items():
+        def make(kind: str, fields: dict[str, Any], by: str, at: datetime | None) -> None:
+            made.append(Event.new(kind, item_id, fields, by=by or "?", at=at or source.clock(),
+                                  checklist=source.checklist_id, environment=source.environment))
+
+        if item.done or item.note:
+            make(ev.TICK if item.done else ev.NOTE, {"note": item.note}, item.by, item.at)
+        if item.na_reason:
+            make(ev.NA, {"reason": item.na_reason}, item.by, item.at)
+        if item.waiver:
+            w = item.waiver
+            make(ev.WAIVE, {"reason": w.reason, "owner": w.owner, "until": w.until.isoformat()}, w.by, w.at)
+    return made

@@ -13,9 +13,7 @@ from the line's text, so reading the same log twice gives the same ids.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,6 +82,8 @@ class Event:
     @classmethod
     def new(cls, kind: str, target: str, fields: Mapping[str, Any], *, by: str, at: datetime,
             checklist: str = "", environment: str = "") -> Event:
+        import uuid  # on the first change only: start-up reads, it does not record
+
         if kind not in KINDS:
             raise ValueError(f"unknown event kind {kind!r}")
         return cls(uuid.uuid4().hex, kind, target, fields, by, at, checklist, environment)
@@ -127,6 +127,8 @@ class Event:
 
 
 def _legacy(data: Mapping[str, Any], source: str) -> Event:
+    import hashlib
+
     action = str(data["action"])
     kind = _LEGACY_KINDS.get(action, action)
     at = read_moment(data.get("at"))

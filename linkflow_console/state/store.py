@@ -82,7 +82,7 @@ class StateStore(StateBackend):
         """Another console (or a person) changed the file since it was last read."""
         return self._disk_signature() != self._signature
 
-    changed_on_disk = changed
+    changed_on_disk = changed  # the name the TUI used before backends
 
     def _disk_signature(self) -> tuple[int, int, int] | None:
         try:
@@ -220,6 +220,7 @@ class StateStore(StateBackend):
         atomically. Returns the new state; the change is durable (fsynced) when this returns."""
         with self._locked():
             doc, _ = self._read_doc()
+            self._check_event_owner(event)
             apply_event(doc, event)
             text = doc.as_string()
             try:  # never replace a readable file with one that is not
@@ -238,6 +239,12 @@ class StateStore(StateBackend):
             self._state = state
             self._signature = self._disk_signature()
         return self._state
+
+    def _check_event_owner(self, event: Event) -> None:
+        for what, theirs, ours in (("checklist", event.checklist, self.checklist_id), ("environment", event.environment, self.environment)):
+            if theirs and theirs != ours:
+                raise StateError(f"an event of {what} {theirs!r} cannot be recorded in the state of {what} {ours!r}",
+                                 path=self.path, fix="copy events between states with `state copy`; nothing was written")
 
     def _append_audit(self, event: Event) -> None:
         fd = os.open(self.audit_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

@@ -372,7 +372,7 @@ class ChecklistScreen(StateSync, Screen):
 
     # -- other consoles ------------------------------------------------------------------
     def poll_disk(self) -> None:
-        if self.session.store.changed_on_disk():
+        if self.session.store.changed():
             self.reload_state()
         else:
             self.update_sweep_label()

@@ -18,8 +18,7 @@ from textual.strip import Strip
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.runbooks import RunbookSection
 from linkflow_console.status import ItemView, Shown
-from linkflow_console import timefmt
-from linkflow_console.timefmt import ago
+from linkflow_console.timefmt import ago, stamp
 from linkflow_console.tui.checklist_tree import SHOWN_STYLES
 
 RESULT_STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
@@ -29,9 +28,6 @@ SHOWN_WORDS = {
     Shown.EXPIRED: "open (waiver expired)", Shown.PENDING: "probe running", Shown.PASS: "proven by probe",
     Shown.DONE: "done", Shown.NA: "not applicable", Shown.WAIVED: "waived",
 }
-
-
-stamp = timefmt.stamp  # one stamp format for the whole console
 
 
 def result_block(result: ProbeResult, now: datetime) -> RenderableType:

@@ -196,7 +196,7 @@ class LaunchScreen(StateSync, Screen):
     # -- the clock tick -----------------------------------------------------------------------
     def tick(self) -> None:
         """Follow other consoles' writes, move the clock, run the probes of what came due."""
-        if self.session.store.changed_on_disk():
+        if self.session.store.changed():
             self.reload_state()
             return
         self.refresh_all()

@@ -17,7 +17,7 @@ from linkflow_console.reports import export
 from linkflow_console.state import StateStore
 from linkflow_console.state import events as ev
 from linkflow_console.state import record
-from linkflow_console.state.apply import fold
+from linkflow_console.state.apply import fold, state_from_events
 from linkflow_console.state.backend import copy_events
 from linkflow_console.state.events import Event
 from linkflow_console.state.model import build_state
@@ -122,8 +122,9 @@ def test_a_state_rebuilt_from_its_audit_log_alone_is_the_same_state_and_export(s
     assert _export(replayed) == _export(store)
     assert '"t0": "2026-11-26T09:10:00+00:00"' in _export(store)  # launch times in ISO 8601 with T
 
-    in_memory = build_state(dict(fold(events)), "", state_path)  # a backend without a file folds the same
-    assert (in_memory.items, in_memory.results, in_memory.launch) == (store.state.items, store.state.results, store.state.launch)
+    in_memory = state_from_events(events, checklist="production", environment="test")  # a backend without a file
+    assert in_memory == store.state
+    assert build_state(dict(fold(events)), "", state_path).items == store.state.items
 
 
 def test_events_since_a_cursor_gives_only_the_new_ones_and_copying_twice_adds_nothing(state_path, frozen_clock) -> None:
@@ -139,6 +140,14 @@ def test_events_since_a_cursor_gives_only_the_new_ones_and_copying_twice_adds_no
     assert [e.id for e in target.events_since(0)[0]] == [e.id for e in first + later]
 
 
+def test_an_event_of_another_environment_is_refused_by_the_file(state_path, frozen_clock) -> None:
+    store = StateStore(state_path, "production", "test", clock=frozen_clock)
+    stray = Event.new(ev.TICK, ITEM, {}, by="alice", at=FROZEN, checklist="production", environment="staging")
+    with pytest.raises(Exception, match="environment 'staging' cannot be recorded"):
+        store.append(stray)
+    assert not state_path.exists() and not store.audit_path.exists()
+
+
 def test_a_refused_event_leaves_the_file_and_the_audit_log_untouched(state_path, frozen_clock) -> None:
     store = StateStore(state_path, "production", "test", clock=frozen_clock)
     launch_record.start_clock(store, "alice", FROZEN)
@@ -146,3 +155,37 @@ def test_a_refused_event_leaves_the_file_and_the_audit_log_untouched(state_path,
     with pytest.raises(Exception, match="already started"):
         launch_record.start_clock(store, "bob", FROZEN)
     assert (state_path.read_text(), store.audit_path.read_text()) == before
+
+
+def test_a_state_and_audit_log_written_by_the_console_before_events_open_and_replay(tmp_path, frozen_clock) -> None:
+    """tests/state/data holds a state file and audit log written by the previous release (a full
+    launch day). Both open unchanged; the audit log alone rebuilds the same items and launch
+    record (old lines carry probe results and samples only as counts: those caches are not rebuilt)."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    data = REPO / "tests" / "state" / "data"
+    for name in ("production.default.state.toml", "production.default.state.audit.jsonl"):
+        shutil.copy(data / name, tmp_path / name)
+    old = StateStore(tmp_path / "production.default.state.toml", "production", "default", clock=frozen_clock)
+    events, _ = old.events_since(0)
+    assert len(events) == 20 and len({e.id for e in events}) == 20
+    replayed = StateStore(tmp_path / "replayed.toml", "production", "default", clock=frozen_clock)
+    copy_events(old, replayed)
+    state, again = old.load(), replayed.load()
+    assert again.items == state.items
+    assert {k: v for k, v in again.launch.items() if k != "samples"} == {k: v for k, v in state.launch.items() if k != "samples"}
+    assert state.results and not again.results
+    record.tick(old, "security.network.cors", "erin")  # the old file takes new events
+    assert old.load().item("security.network.cors").done and old.state.item(ITEM).history == state.item(ITEM).history
+
+
+def test_watch_tells_a_change_made_by_another_backend_on_the_same_state(state_path, frozen_clock) -> None:
+    mine = StateStore(state_path, "production", "test", clock=frozen_clock)
+    theirs = StateStore(state_path, "production", "test", clock=frozen_clock)
+    mine.load()
+    assert not mine.watch(timeout=0.05, interval=0.01)
+    record.tick(theirs, ITEM, "bob")
+    assert mine.watch(timeout=1, interval=0.01) and mine.refresh_if_changed()
+    assert mine.state.item(ITEM).done and not mine.changed()

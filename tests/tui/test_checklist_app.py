@@ -185,7 +185,7 @@ async def test_a_second_console_sees_the_other_ones_changes(app, state_path):
     other = StateStore(state_path, "production", "test")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = pilot.app.screen
-        other.tick(ITEM, "bob", "from the other console")
+        state_record.tick(other, ITEM, "bob", "from the other console")
         assert await settle(pilot, lambda: label_of(screen, ITEM).startswith("✓"))
         assert "Overall 1/121" in str(screen.query_one("#overall-label").render())
         # and this console's own change lands in the same file without losing bob's
@@ -215,7 +215,7 @@ async def test_broken_checklist_shows_error_screen(tmp_path):
 
 
 async def test_a_crash_in_the_ui_goes_to_the_crash_log_not_the_terminal(app, capsys):
-    from linkflow_console.cli import crash_log
+    from linkflow_console.crashlog import crash_log
 
     async with app.run_test(size=(80, 24)):
         pass

@@ -71,10 +71,6 @@ class PostgresBackend(StateBackend):
     def location(self) -> str:
         return self.settings.display
 
-    @property
-    def path(self) -> str:  # messages written for the file backend name `store.path`
-        return self.settings.display
-
     # -- reading -------------------------------------------------------------------------------
     @property
     def state(self) -> State:

@@ -10,21 +10,16 @@ from collections.abc import Callable
 from linkflow_console.errors import UserError
 
 
-def add_state_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    state = sub.add_parser("state", help="team state store: init, copy", description="The team's state store.", parents=[common])
-    commands = state.add_subparsers(dest="state_command", parser_class=type(state), required=True)
-
-    def command(name: str, help_text: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
-        parser = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
-        parser.set_defaults(func=func)
-        return parser
-
-    p = command("init", "create or migrate the store named by --state URL (or the profile's [state] url)", cmd_init)
+def add_init_command(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """`state init`, added to the `state` command group."""
+    p = command("init", "create or migrate the team store named by --state URL (or the profile's [state] url)", cmd_init)
     p.add_argument("--grant", metavar="ROLE", action="append", default=[],
                    help="give ROLE the least privileges a console needs (read, insert events); repeatable")
-    p = command("copy", "copy a state between a file and a store (either way); copying twice adds nothing", cmd_copy)
-    p.add_argument("--from", dest="source", required=True, metavar="FILE|URL")
-    p.add_argument("--to", dest="target", required=True, metavar="FILE|URL")
+
+
+def add_copy_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="source", metavar="FILE|URL", help="copy this state (a file or a postgresql:// store)...")
+    parser.add_argument("--to", dest="target", metavar="FILE|URL", help="...into this one; copying twice adds nothing")
 
 
 def _profile(args: argparse.Namespace):
@@ -68,7 +63,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_copy(args: argparse.Namespace) -> int:
+def cmd_copy_between(args: argparse.Namespace) -> int:
     from linkflow_console.checklist import load_checklist
     from linkflow_console.paths import bundled_checklist
     from linkflow_console.session import open_backend
@@ -77,6 +72,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
     profile = _profile(args)
     checklist = load_checklist(getattr(args, "checklist", None) or bundled_checklist())
     chosen = getattr(args, "environment", None) or (profile.name if getattr(args, "profile", None) else None)
+    if not (args.source and args.target):
+        raise UserError("state copy between stores needs both --from and --to", fix="name the source and the target")
     if args.source == args.target:
         raise UserError("--from and --to name the same state", fix="copy to another file or store")
     from pathlib import Path
