@@ -10,6 +10,7 @@ from linkflow_console.state.pg import eventlog, schema
 from linkflow_console.state.pg.settings import StoreSettings, connect, store_settings
 from linkflow_console.state.pg.stream import EventStream
 from tests.servers.postgres import PgServer
+from tests.servers.postgres import pg_certs  # noqa: F401
 from tests.state.pg.conftest import CONSOLE, OWNER, console_settings, make_event, owner_settings
 
 pytestmark = pytest.mark.servers
@@ -121,3 +122,27 @@ def test_wrong_password_is_the_users_to_fix_not_offline(team_pg: PgServer, datab
         connect(settings)
     assert "password authentication failed" in str(caught.value)
     assert "not-the-password" not in str(caught.value)
+
+
+def test_tls_is_verified_when_a_trust_anchor_is_given(pg_workdir, pg_certs, tmp_path, monkeypatch):
+    """sslrootcert means verify-full: the right CA connects over TLS, another CA is refused (exit 2),
+    never downgraded to offline."""
+    import trustme
+
+    from linkflow_console.probes.profile import SecretRef
+    from tests.servers.postgres import PgSpec, running_cluster
+
+    spec = PgSpec(ssl=True, hba=["hostssl all all 127.0.0.1/32 scram-sha-256"])
+    with running_cluster(pg_workdir, "team-tls", spec, pg_certs) as server:
+        server.sql(f"CREATE ROLE {OWNER} LOGIN PASSWORD 'tls-Pw-1'", "CREATE DATABASE ops_tls", database="postgres")
+        server.sql(f"ALTER DATABASE ops_tls OWNER TO {OWNER}", database="postgres")
+        monkeypatch.setenv("LF_TLS_PW", "tls-Pw-1")
+        url = f"postgresql://{OWNER}@127.0.0.1:{server.port}/ops_tls"
+        good = StoreSettings(url, SecretRef(env="LF_TLS_PW"), str(pg_certs.ca_file))
+        with connect(good) as conn:
+            assert schema.init_store(conn, good.display) == (None, schema.VERSION)
+            assert conn.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone() == (True,)
+        other_ca = tmp_path / "other-ca.pem"
+        trustme.CA().cert_pem.write_to_path(str(other_ca))
+        with pytest.raises(UserError, match="certificate"):
+            connect(StoreSettings(url, SecretRef(env="LF_TLS_PW"), str(other_ca)))
