@@ -47,6 +47,18 @@ def database(team_pg: PgServer) -> str:
     return name
 
 
+@pytest.fixture
+def store(team_pg: PgServer, database: str) -> StoreSettings:
+    """A store made by `state init`, opened as the least-privileged console role."""
+    from linkflow_console.state.pg import schema
+    from linkflow_console.state.pg.settings import connect
+
+    owner = owner_settings(team_pg, database)
+    with connect(owner) as conn:
+        schema.init_store(conn, owner.display, [CONSOLE])
+    return console_settings(team_pg, database)
+
+
 def owner_settings(server: PgServer, database: str) -> StoreSettings:
     return StoreSettings(f"postgresql://{OWNER}@127.0.0.1:{server.port}/{database}", SecretRef(env=OWNER_ENV))
 

@@ -11,23 +11,15 @@ import pytest
 from linkflow_console.state import StateStore, record
 from linkflow_console.state.apply import EventRefused
 from linkflow_console.state.backend import copy_events
-from linkflow_console.state.pg import schema
 from linkflow_console.state.pg.backend import PostgresBackend
-from linkflow_console.state.pg.settings import StoreSettings, connect
+from linkflow_console.state.pg.settings import StoreSettings
 from tests.conftest import FROZEN, run_cli
 from tests.servers.postgres import PgServer
-from tests.state.pg.conftest import CONSOLE, OWNER_ENV, console_settings, owner_settings
 from tests.state.test_events import ITEM, _export, _record_a_launch_day
 
 pytestmark = pytest.mark.servers
 
 
-@pytest.fixture
-def store(team_pg: PgServer, database: str) -> StoreSettings:
-    owner = owner_settings(team_pg, database)
-    with connect(owner) as conn:
-        schema.init_store(conn, owner.display, [CONSOLE])
-    return console_settings(team_pg, database)
 
 
 def backend(settings: StoreSettings, tmp_path: Path, name: str = "a", environment: str = "test") -> PostgresBackend:

@@ -6,12 +6,9 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from linkflow_console.state.pg import schema
-from linkflow_console.state.pg.settings import connect
 from tests.conftest import REPO, run_cli
 from tests.servers.postgres import PgServer
 from tests.state.pg.conftest import CONSOLE, CONSOLE_ENV, OWNER, OWNER_ENV, console_settings, restart, stop

@@ -11,23 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from linkflow_console.state.pg import schema
-from linkflow_console.state.pg.settings import StoreSettings, connect
+from linkflow_console.state.pg.settings import StoreSettings
 from linkflow_console.state.pg.stream import EventStream
 from linkflow_console.state.pg.watch import WatchCallbacks, watch
 from tests.conftest import REPO
 from tests.servers.postgres import PgServer
-from tests.state.pg.conftest import CONSOLE, console_settings, make_event, owner_settings, restart, stop
+from tests.state.pg.conftest import make_event, restart, stop
 
 pytestmark = pytest.mark.servers
 
 
-@pytest.fixture
-def store(team_pg: PgServer, database: str) -> StoreSettings:
-    owner = owner_settings(team_pg, database)
-    with connect(owner) as conn:
-        schema.init_store(conn, owner.display, [CONSOLE])
-    return console_settings(team_pg, database)
 
 
 def count(server: PgServer, database: str) -> int:

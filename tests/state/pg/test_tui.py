@@ -9,14 +9,12 @@ import os
 import pytest
 
 from linkflow_console.session import open_session
-from linkflow_console.state.pg import schema
-from linkflow_console.state.pg.settings import connect
 from linkflow_console.tui.app import LinkflowConsole
 from linkflow_console.tui.checklist_screen import ChecklistScreen
 from linkflow_console.tui.checklist_tree import ChecklistTree
 from tests.conftest import FROZEN, run_cli
 from tests.servers.postgres import PgServer
-from tests.state.pg.conftest import CONSOLE, CONSOLE_ENV, console_settings, owner_settings, restart, stop
+from tests.state.pg.conftest import CONSOLE_ENV, restart, stop
 from tests.tui.conftest import settle
 
 pytestmark = pytest.mark.servers
@@ -25,12 +23,9 @@ MINE, THEIRS = "infrastructure.redis.memory-limits", "security.network.tls-min-v
 
 
 @pytest.fixture
-def url(team_pg: PgServer, database: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    owner = owner_settings(team_pg, database)
-    with connect(owner) as conn:
-        schema.init_store(conn, owner.display, [CONSOLE])
+def url(store, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("PGPASSWORD", os.environ[CONSOLE_ENV])
-    return console_settings(team_pg, database).url
+    return store.url
 
 
 def console(url: str) -> LinkflowConsole:
