@@ -81,3 +81,17 @@ async def test_store_stopped_mid_session_offline_notice_then_exactly_once_replay
         assert await settle(pilot, lambda: label_of(screen, THEIRS).startswith("✓"))
         assert await settle(pilot, lambda: team_pg.sql("SELECT count(*) FROM linkflow_console.events", database=database) == [(2,)])
         assert "wait" not in sweep_label(screen)
+
+
+async def test_text_from_another_console_is_shown_as_text_not_markup(url: str):
+    """Control characters in such text are the shared text-neutralisation's (issue 12) to escape."""
+    hostile = "[bold red]boom[/] [link=http://evil.example]x[/link] [/unbalanced]"
+    done = await asyncio.to_thread(run_cli, "note", MINE, hostile, "--state", url, "--env", "test", "--operator", "mallory")
+    assert done.returncode == 0, done.stderr
+    async with console(url).run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, ChecklistScreen)
+        screen.select_item(MINE)
+        detail = screen.query_one("#detail")
+        assert await settle(pilot, lambda: "[bold red]boom[/]" in detail.plain_text)
+        assert "[link=http://evil.example]x[/link] [/unbalanced]" in detail.plain_text
