@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="ID", default=None, help="only these item ids")
     p.add_argument("--fail-on", choices=["fail", "error", "warn"], default="fail", help="what fails the gate (exit 1)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("--since", metavar="24h|MOMENT", default=None,
+                   help="also list what changed since then (new failures first, fixes, changed evidence)")
     command("probes", "list every probe, the item it proves and what it needs", cmd_probes)
     p = command("runbook", "print an item's runbook", cmd_runbook)
     p.add_argument("item")

@@ -61,13 +61,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     only = {session.require_item(i) for i in args.only} if args.only else None
     items = [i for i in session.checklist.all_items() if not only or i.id in only]
     started = session.clock()
+    since = _since(args, started)
     results = asyncio.run(run_sweep(session, [p for item in items for p in item.probes]))
     finished = session.clock()
     record.record_results(session.store, results.values())
+    changed = _changes(session, since)
     views = session.views()
     check_rows = report.rows(session.checklist, views, only)
     if args.format == "json":
         text = report.to_json(check_rows, session.profile.name, started, finished) + "\n"
+        if since is not None:  # the JSON contract only gains fields
+            import json
+
+            from linkflow_console.reports.changes import to_json_fields
+
+            text = json.dumps({**json.loads(text), **to_json_fields(changed, since)}, indent=2, ensure_ascii=False) + "\n"
         write_output(text, args.output)
     elif args.format == "junit":
         write_output(report.to_junit(check_rows, session.profile.name, started, finished), args.output)
@@ -81,10 +89,32 @@ def cmd_check(args: argparse.Namespace) -> int:
                 Console(file=handle, width=160).print(check_table(check_rows))
         else:
             rich_console().print(check_table(check_rows))
+    if since is not None and args.format != "json":
+        from linkflow_console.reports.changes import to_lines
+
+        out = sys.stdout if args.format == "table" and not args.output else sys.stderr
+        out.write("\n".join(to_lines(changed, since)) + "\n")
     failed = report.gate_failed(check_rows, args.fail_on)
     if failed:
         sys.stderr.write(f"check: {len(failed)} item(s) at or above '{args.fail_on}': {', '.join(r.view.item.id for r in failed)}\n")
     return EXIT_GATE if failed else EXIT_OK
+
+
+def _since(args: argparse.Namespace, now):
+    """The moment `--since` names (checked before the sweep: bad input costs no probing)."""
+    if not getattr(args, "since", None):
+        return None
+    from linkflow_console.reports.changes import parse_since
+
+    return parse_since(args.since, now)
+
+
+def _changes(session, since) -> list:
+    if since is None:
+        return []
+    from linkflow_console.reports.changes import changes_since
+
+    return changes_since(session.store.events_since(0)[0], since)
 
 
 def cmd_probes(args: argparse.Namespace) -> int:
