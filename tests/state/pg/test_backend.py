@@ -84,3 +84,18 @@ def test_two_operators_on_one_item_resolve_by_server_order_and_both_stay_in_hist
         item = console.load().item(ITEM)
         assert not item.done and item.by == "bob"
         assert [(h.action, h.by) for h in item.history] == [("tick", "alice"), ("untick", "bob")]
+
+
+def test_watch_returns_when_another_console_changes_the_state(store: StoreSettings, tmp_path: Path):
+    import threading
+
+    watcher, writer = backend(store, tmp_path, "watcher"), backend(store, tmp_path, "writer")
+    watcher.load()
+    woke: list[bool] = []
+    thread = threading.Thread(target=lambda: woke.append(watcher.watch(timeout=60)))
+    thread.start()
+    record.tick(writer, ITEM, "bob")
+    thread.join(90)
+    assert woke == [True]
+    assert watcher.load().item(ITEM).done
+    assert watcher.watch(timeout=0.2) is False  # nothing new since
