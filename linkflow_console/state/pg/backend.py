@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from linkflow_console.state import events as ev
 from linkflow_console.state.apply import EventRefused, apply_event
 from linkflow_console.state.backend import StateBackend
 from linkflow_console.state.events import Event
@@ -66,6 +67,7 @@ class PostgresBackend(StateBackend):
         self._folded_seq = 0
         self._snapshot_seq = 0
         self._parsed: dict[str, Event] = {}
+        self._unreadable: set[str] = set()
 
     @property
     def location(self) -> str:
@@ -103,34 +105,42 @@ class PostgresBackend(StateBackend):
             self._folded_seq, self._doc = found
             self._snapshot_seq = self._folded_seq
 
-    def _event(self, data: dict[str, Any]) -> Event:
+    def _event(self, data: dict[str, Any]) -> Event | None:
+        """The event, or None for one this console cannot read (a newer console's kind or
+        version): skipped by the fold, counted, and said in the status line."""
         event = self._parsed.get(data["id"])
         if event is None:
-            event = self._parsed[data["id"]] = Event.from_dict(data)
+            try:
+                event = self._parsed[data["id"]] = Event.from_dict(data)
+            except (ValueError, TypeError, KeyError):
+                self._unreadable.add(str(data.get("id")))
+                return None
         return event
 
-    def _fold(self) -> State:
-        shared = self.stream.shared_after(self._folded_seq)
-        if shared and shared[0][0] < self._folded_seq:  # pragma: no cover - merge keeps seq order
-            self._doc, self._folded_seq = {}, 0
-        for seq, data in shared:
+    def _apply_all(self, doc: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        """The fold's rule: in order; an event refused in this order (the clock started twice)
+        or unreadable here is skipped."""
+        for data in rows:
+            event = self._event(data)
+            if event is None:
+                continue
             try:
-                apply_event(self._doc, self._event(data))
+                apply_event(doc, event)
             except EventRefused:
-                pass  # in the server's order it did not apply (the clock started twice): skipped
+                pass
+
+    def _fold(self) -> State:
+        for seq, data in self.stream.shared_after(self._folded_seq):
+            self._apply_all(self._doc, [data])
             self._folded_seq = seq
         if self._folded_seq - self._snapshot_seq >= SNAPSHOT_EVERY:
             write_snapshot(self.stream.snapshot_path, self.stream.store_id, self._folded_seq, self._doc)
             self._snapshot_seq = self._folded_seq
         waiting = self.stream.journaled()
         doc = self._doc
-        if waiting:
+        if waiting:  # not shared yet: applied on a copy, after the server's events
             doc = copy.deepcopy(self._doc)
-            for data in waiting:
-                try:
-                    apply_event(doc, self._event(data))
-                except EventRefused:
-                    pass
+            self._apply_all(doc, waiting)
         return build_state({**doc, "checklist": self.checklist_id, "environment": self.environment}, "", Path(self.location))
 
     def changed(self) -> bool:
@@ -148,7 +158,8 @@ class PostgresBackend(StateBackend):
             if not self._opened:
                 self.load()
             shared = self.stream.shared_after(cursor)
-            events = [self._event(data) for _, data in shared] + [self._event(d) for d in self.stream.journaled()]
+            rows = [data for _, data in shared] + self.stream.journaled()
+            events = [event for event in map(self._event, rows) if event is not None]
             return events, max([cursor] + [seq for seq, _ in shared])
 
     # -- writing -------------------------------------------------------------------------------
@@ -156,8 +167,11 @@ class PostgresBackend(StateBackend):
         """Store the event (or journal it when the store cannot be reached); durable on return.
         An event that does not apply to the current state is refused and nothing is stored."""
         with self._lock:
-            state = self.state
-            apply_event(self._doc_with_journal(), event)  # EventRefused: nothing is stored
+            self.state  # noqa: B018 - opened and folded
+            if event.kind in ev.LAUNCH_KINDS:  # only these can be refused; they read the launch table only
+                trial = {"launch": copy.deepcopy(self._doc.get("launch", {}))}
+                self._apply_all(trial, [d for d in self.stream.journaled() if d.get("kind") in ev.LAUNCH_KINDS])
+                apply_event(trial, event)  # EventRefused: nothing is stored
             self.shared = self.stream.append(event.to_dict())
             if not self.shared:
                 _NOTICES[("unshared", self.location)] = (
@@ -168,16 +182,7 @@ class PostgresBackend(StateBackend):
                 _NOTICES.pop(("hint", self.location), None)
             self._parsed[event.id] = event
             self._state = self._fold()
-            return self._state if self._state is not None else state
-
-    def _doc_with_journal(self) -> dict[str, Any]:
-        doc = copy.deepcopy(self._doc)
-        for data in self.stream.journaled():
-            try:
-                apply_event(doc, self._event(data))
-            except EventRefused:
-                pass
-        return doc
+            return self._state
 
     def local_work_hint(self) -> str | None:
         """Said when this store has no state for the environment yet while the default local
@@ -208,11 +213,15 @@ class PostgresBackend(StateBackend):
 
     def status_line(self) -> str:
         """'' when shared; else what an operator must know: since when, how many changes wait."""
-        if self.online:
-            waiting = self.stream.waiting
-            return f"{waiting} change(s) not yet shared" if waiting else ""
-        since = stamp(self.stream.offline_since)
-        return f"⚠ team store offline since {since} · {self.stream.waiting} change(s) wait, recorded locally"
+        parts = []
+        if not self.online:
+            since = stamp(self.stream.offline_since)
+            parts.append(f"⚠ team store offline since {since} · {self.stream.waiting} change(s) wait, recorded locally")
+        elif self.stream.waiting:
+            parts.append(f"{self.stream.waiting} change(s) not yet shared")
+        if self._unreadable:
+            parts.append(f"{len(self._unreadable)} change(s) from a newer console skipped (upgrade this one)")
+        return " · ".join(parts)
 
     # -- watching ------------------------------------------------------------------------------
     def watch(self, timeout: float, interval: float = 0.5) -> bool:

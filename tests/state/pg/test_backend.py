@@ -99,3 +99,18 @@ def test_watch_returns_when_another_console_changes_the_state(store: StoreSettin
     assert woke == [True]
     assert watcher.load().item(ITEM).done
     assert watcher.watch(timeout=0.2) is False  # nothing new since
+
+
+def test_an_event_from_a_newer_console_is_skipped_and_said(store: StoreSettings, tmp_path: Path):
+    from linkflow_console.state.pg import eventlog
+    from linkflow_console.state.pg.settings import connect
+    from tests.state.pg.conftest import make_event
+
+    team = backend(store, tmp_path)
+    record.tick(team, ITEM, "alice")
+    with connect(store) as conn:
+        eventlog.insert_events(conn, [make_event(kind="escalate", target=ITEM, environment="test")])
+    other = backend(store, tmp_path, "other")
+    assert other.load().item(ITEM).done
+    assert other.status_line() == "1 change(s) from a newer console skipped (upgrade this one)"
+    assert len(other.events_since(0)[0]) == 1
