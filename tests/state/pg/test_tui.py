@@ -95,3 +95,17 @@ async def test_text_from_another_console_is_shown_as_text_not_markup(url: str):
         detail = screen.query_one("#detail")
         assert await settle(pilot, lambda: "[bold red]boom[/]" in detail.plain_text)
         assert "[link=http://evil.example]x[/link] [/unbalanced]" in detail.plain_text
+
+
+async def test_launch_screen_header_says_when_the_team_store_is_offline(url: str, team_pg: PgServer):
+    async with console(url).run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        launch = pilot.app.screen
+        assert "offline" not in launch.sub_title and "test — alice" in launch.sub_title
+        stop(team_pg)
+        try:
+            assert await settle(pilot, lambda: "team store offline since" in launch.sub_title, tries=300)
+        finally:
+            await asyncio.to_thread(restart, team_pg)
+        assert await settle(pilot, lambda: "offline" not in launch.sub_title, tries=400)
