@@ -22,11 +22,11 @@ import sys
 from linkflow_console.checklist import load_checklist
 from linkflow_console.cli import main
 from linkflow_console.paths import bundled_checklist
-url, who, verb = sys.argv[1:4]
+url, who, verb, env = (sys.argv[1:5] + ["team"])[:4]
 items = [item.id for item in load_checklist(bundled_checklist()).all_items()][:100]
 for n in range(200):
     args = ["tick", items[n % 100], "--note", f"{who} {n}"] if verb == "tick" else ["note", items[n % 100], f"{who} {n}"]
-    code = main([*args, "--state", url, "--env", "team", "--operator", who])
+    code = main([*args, "--state", url, "--env", env, "--operator", who])
     assert code == 0, code
 """
 

@@ -109,3 +109,39 @@ async def test_launch_screen_header_says_when_the_team_store_is_offline(url: str
         finally:
             await asyncio.to_thread(restart, team_pg)
         assert await settle(pilot, lambda: "offline" not in launch.sub_title, tries=400)
+
+
+async def test_a_tui_and_a_cli_200_changes_each_end_with_400_events_and_the_right_state(url: str, team_pg: PgServer, database: str):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    from tests.state.pg.test_cli import CLI_LOOP
+
+    cli = subprocess.Popen([sys.executable, "-c", CLI_LOOP, url, "bob", "note", "test"], cwd=REPO, env=os.environ.copy(),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        async with console(url).run_test(size=(120, 40)) as pilot:
+            screen = pilot.app.screen
+            assert isinstance(screen, ChecklistScreen)
+            screen.select_item(MINE)
+            await pilot.pause()
+            for n in range(200):  # tick, untick, tick, ... each recorded before the next keypress
+                await pilot.press("x")
+                assert await settle(pilot, lambda: label_of(screen, MINE).startswith("✓" if n % 2 == 0 else "○"), tries=200)
+            _, err = await asyncio.to_thread(cli.communicate, timeout=600)
+            assert cli.returncode == 0, err
+            # the CLI's notes reached this TUI too: each item it noted shows bob's last note
+            from linkflow_console.checklist import load_checklist
+            from linkflow_console.paths import bundled_checklist
+
+            noted = [item.id for item in load_checklist(bundled_checklist()).all_items()][:100]
+            assert await settle(pilot, lambda: screen.session.store.state.item(noted[0]).note == "bob 100", tries=300)
+            assert all(screen.session.store.state.item(i).note == f"bob {100 + n}" for n, i in enumerate(noted))
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+    assert team_pg.sql("SELECT count(*), count(DISTINCT id) FROM linkflow_console.events", database=database) == [(400, 400)]
+    rows = team_pg.sql("SELECT kind FROM linkflow_console.events WHERE \"by\" = 'alice' ORDER BY seq", database=database)
+    assert [kind for (kind,) in rows] == ["tick", "untick"] * 100
+    assert team_pg.sql("SELECT count(*) FROM linkflow_console.events WHERE \"by\" = 'bob' AND kind = 'note'", database=database) == [(200,)]
