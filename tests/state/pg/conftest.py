@@ -13,7 +13,7 @@ import pytest
 from linkflow_console.probes.profile import SecretRef
 from linkflow_console.state.pg.settings import StoreSettings
 from tests.servers import wait_for_port
-from tests.servers.postgres import PgServer, PgSpec, _as_postgres, _wait_ready, pg_workdir, running_cluster, stop_postgres  # noqa: F401
+from tests.servers.postgres import PgServer, PgSpec, _as_postgres, _wait_ready, running_cluster, stop_postgres
 
 OWNER, OWNER_PASSWORD = "ops_owner", "owner-Pw-5e1a"
 CONSOLE, CONSOLE_PASSWORD = "console", "console-Pw-c93f"

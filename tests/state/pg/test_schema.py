@@ -10,7 +10,6 @@ from linkflow_console.state.pg import eventlog, schema
 from linkflow_console.state.pg.settings import StoreSettings, connect, store_settings
 from linkflow_console.state.pg.stream import EventStream
 from tests.servers.postgres import PgServer
-from tests.servers.postgres import pg_certs  # noqa: F401
 from tests.state.pg.conftest import CONSOLE, OWNER, console_settings, make_event, owner_settings
 
 pytestmark = pytest.mark.servers
