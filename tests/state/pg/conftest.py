@@ -21,8 +21,9 @@ OWNER_ENV, CONSOLE_ENV = "LF_TEST_STATE_OWNER_PW", "LF_TEST_STATE_CONSOLE_PW"
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def team_pg(pg_workdir: Path) -> Iterator[PgServer]:
+    """One cluster for every team-state test (each test has its own database)."""
     spec = PgSpec(hba=["host all all 127.0.0.1/32 scram-sha-256"], settings={"max_connections": "40"})
     with running_cluster(pg_workdir, "team", spec) as server:
         server.sql(
