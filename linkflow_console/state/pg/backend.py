@@ -76,10 +76,7 @@ class PostgresBackend(StateBackend):
     # -- reading -------------------------------------------------------------------------------
     @property
     def state(self) -> State:
-        if self._state is None:
-            self.load()
-        assert self._state is not None
-        return self._state
+        return self._state if self._state is not None else self.load()
 
     def load(self) -> State:
         with self._lock:

@@ -122,3 +122,23 @@ def test_an_empty_store_names_the_command_that_brings_local_ticks_over(url: str)
     after = run_cli("export", "--format", "json", "--state", url, "--env", "team")
     assert "no state for" not in after.stderr
     assert '"done": true' in after.stdout
+
+
+def test_every_kind_of_command_works_on_the_store(url: str, team_pg: PgServer, database: str):
+    item = "dr.multi-region.failover-dns"
+    base = ("--state", url, "--env", "team", "--operator", "carol")
+    for args in (("na", item, "--reason", "single region"), ("na", item, "--clear", "--reason", "-"),
+                 ("waive", item, "--reason", "edge does it", "--owner", "dave", "--until", "2099-01-01"),
+                 ("unwaive", item), ("untick", item, "--note", "regressed"),
+                 ("launch", "start", "--at", "2026-11-26T09:00Z"), ("launch", "log", "webhooks 502", "--kind", "incident"),
+                 ("launch", "log", "all clear", "--decision", "go")):
+        done = run_cli(*args, *base)
+        assert done.returncode == 0, (args, done.stderr)
+    again = run_cli("launch", "start", "--at", "2026-11-26T10:00Z", *base)
+    assert again.returncode == 2 and "already started" in again.stderr  # refused: nothing stored
+    status = run_cli("launch", "status", *base)
+    assert status.returncode == 0, status.stderr
+    kinds = [k for (k,) in team_pg.sql("SELECT kind FROM linkflow_console.events ORDER BY seq", database=database)]
+    assert kinds == ["na", "clear-na", "waive", "unwaive", "untick", "launch-start", "log", "decision"]
+    exported = run_cli("export", "--format", "markdown", *base)
+    assert "webhooks 502" in exported.stdout and "all clear" in exported.stdout
