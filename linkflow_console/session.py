@@ -107,6 +107,26 @@ def open_backend(
     return StateStore(path, checklist_id, environment, clock=clock, adopt_environment=adopt_environment)
 
 
+def common_options():
+    """The options every command (and a served console) opens its session with, as an argparse
+    parent parser; values stay unset (SUPPRESS) unless given, so a subcommand's copy never
+    overwrites the top level's."""
+    import argparse
+
+    from linkflow_console.paths import environment_flag
+    from linkflow_console.text import one_line_arg
+
+    common = argparse.ArgumentParser(add_help=False)
+    S = argparse.SUPPRESS
+    common.add_argument("--checklist", metavar="FILE", default=S, help="checklist TOML (default: the bundled LinkFlow checklist)")
+    common.add_argument("--state", metavar="FILE", default=S, help="state TOML file, or postgresql:// URL of a team store (default: a file in the user data directory)")
+    common.add_argument("--profile", metavar="FILE", default=S, help="deployment profile TOML for live probes")
+    common.add_argument("--operator", metavar="NAME", default=S, type=one_line_arg, help="who records ticks (default: the OS user)")
+    common.add_argument("--env", dest="environment", metavar="NAME", default=S, type=environment_flag, help="environment name (default: the profile's name)")
+    common.add_argument("--runbooks", metavar="DIR", default=S, help="team runbooks that override the bundled ones")
+    return common
+
+
 def session_from(options: Any, *, clock: Callable[[], datetime] = utc_now) -> Session:
     """A session from parsed command-line options (an argparse Namespace or anything with the
     same attributes; missing ones take their defaults)."""

@@ -14,7 +14,8 @@ from linkflow_console.cli.common import Parser, common_options, parse_date
 from linkflow_console.cli.items import cmd_import, cmd_na, cmd_note, cmd_tick, cmd_untick, cmd_unwaive, cmd_waive
 from linkflow_console.cli.reports import cmd_check, cmd_export, cmd_probes, cmd_runbook, cmd_status
 from linkflow_console.errors import UserError
-from linkflow_console.exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK
+from linkflow_console.exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from linkflow_console.text import one_line_arg, safe_text, user_text_arg
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,21 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runbook-links", action="store_true", help="link each item to its runbook section")
     p = command("tick", "mark an item done", cmd_tick)
     p.add_argument("item")
-    p.add_argument("--note", default="")
+    p.add_argument("--note", default="", type=user_text_arg)
     p = command("untick", "mark an item not done", cmd_untick)
     p.add_argument("item")
-    p.add_argument("--note", default="")
+    p.add_argument("--note", default="", type=user_text_arg)
     p = command("note", "add a note to an item", cmd_note)
     p.add_argument("item")
-    p.add_argument("text")
+    p.add_argument("text", type=user_text_arg)
     p = command("na", "mark an item not applicable (reason required)", cmd_na)
     p.add_argument("item")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--reason", required=True, type=user_text_arg)
     p.add_argument("--clear", action="store_true", help="remove the N/A instead")
     p = command("waive", "accept an open item until a date (reason, owner, expiry)", cmd_waive)
     p.add_argument("item")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--owner", required=True)
+    p.add_argument("--reason", required=True, type=user_text_arg)
+    p.add_argument("--owner", required=True, type=one_line_arg)
     p.add_argument("--until", required=True, type=parse_date, metavar="YYYY-MM-DD")
     p = command("unwaive", "remove an item's waiver", cmd_unwaive)
     p.add_argument("item")
@@ -78,8 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     from linkflow_console.cli.launch import add_launch_commands
     from linkflow_console.cli.state import add_state_commands
 
+    from linkflow_console.serve.command import add_serve_command
+
     add_launch_commands(sub, common)
     add_state_commands(sub, common)
+    add_serve_command(sub, common)
     return parser
 
 
@@ -92,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say_unshared()
         return code
     except UserError as exc:
-        sys.stderr.write(f"linkflow-console: {exc}\n")
+        sys.stderr.write(f"linkflow-console: {safe_text(exc)}\n")  # it may quote a file's text
         return exc.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -100,6 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:
         from linkflow_console.crashlog import log_internal_error
+        from linkflow_console.fileio import USER_ERRNOS, os_user_error
+
+        if isinstance(exc, OSError) and exc.errno in USER_ERRNOS:  # a path, a permission, a full disk
+            sys.stderr.write(f"linkflow-console: {safe_text(os_user_error(exc, 'use the file'))}\n")
+            return EXIT_USAGE
 
         log = log_internal_error()
         where = f"details written to {log}" if log else f"{type(exc).__name__} (no crash log could be written)"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from pathlib import Path
 
-from linkflow_console.errors import UserError
 from linkflow_console.exitcodes import EXIT_USAGE
-from linkflow_console.session import Session, other_environments_with_work, session_from
+from linkflow_console.session import Session, common_options, other_environments_with_work, session_from  # noqa: F401 - common_options: the parser's
+from linkflow_console.text import safe_text
 
 
 class Parser(argparse.ArgumentParser):
@@ -17,18 +16,6 @@ class Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: error: {message}\n  fix: see `{self.prog} --help`\n")
         raise SystemExit(EXIT_USAGE)
-
-
-def common_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    S = argparse.SUPPRESS
-    common.add_argument("--checklist", metavar="FILE", default=S, help="checklist TOML (default: the bundled LinkFlow checklist)")
-    common.add_argument("--state", metavar="FILE", default=S, help="state TOML file, or postgresql:// URL of a team store (default: a file in the user data directory)")
-    common.add_argument("--profile", metavar="FILE", default=S, help="deployment profile TOML for live probes")
-    common.add_argument("--operator", metavar="NAME", default=S, help="who records ticks (default: the OS user)")
-    common.add_argument("--env", dest="environment", metavar="NAME", default=S, help="environment name (default: the profile's name)")
-    common.add_argument("--runbooks", metavar="DIR", default=S, help="team runbooks that override the bundled ones")
-    return common
 
 
 def parse_date(text: str) -> date:
@@ -54,15 +41,14 @@ def work_elsewhere_note(session: Session, others: list, args: argparse.Namespace
     lines = [f"note: environment {session.environment!r} has no recorded work yet ({session.store.location})"]
     lines += [f"  environment {other.environment!r} has recorded work: {other.location}" for other in others]
     lines.append(f"  carry it over: linkflow-console state copy --from-env {others[0].environment}{flags}")
-    return "\n".join(lines) + "\n"
+    return safe_text("\n".join(lines)) + "\n"  # environment names come from file names
 
 
 def write_output(text: str, output: str | None) -> None:
     if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"cannot write: {exc.strerror}", path=output) from None
+        from linkflow_console.fileio import write_text
+
+        write_text(output, text, "the output file")
     else:
         sys.stdout.write(text)
 

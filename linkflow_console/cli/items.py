@@ -12,13 +12,14 @@ from linkflow_console.errors import UserError, read_text_file
 from linkflow_console.exitcodes import EXIT_OK
 from linkflow_console.session import Session
 from linkflow_console.state import record
+from linkflow_console.text import safe_text
 
 
 def _item_command(args: argparse.Namespace, action: Callable[[Session, str], object], done: str) -> int:
     session = open_session(args)
     item_id = session.require_item(args.item)
     action(session, item_id)
-    sys.stdout.write(f"{done} {item_id} ({session.operator}) -> {session.store.location}\n")
+    sys.stdout.write(f"{done} {item_id} ({safe_text(session.operator, one_line=True)}) -> {session.store.location}\n")
     return EXIT_OK
 
 
@@ -60,7 +61,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.exists() and not args.force:  # a team's hand-edited checklist is never lost to a typo
         raise UserError("exists already; not replaced", path=output, fix="choose another -o FILE, or add --force to replace it")
-    if args.checklist_id is not None and not ID_PATTERN.match(args.checklist_id):
+    if args.checklist_id is not None and not ID_PATTERN.fullmatch(args.checklist_id):
         raise UserError(
             f"--id {args.checklist_id!r} is not a valid checklist id",
             fix="use lowercase letters, digits, '-' and '.', e.g. --id team-launch",

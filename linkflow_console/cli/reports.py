@@ -9,6 +9,7 @@ from linkflow_console.cli.common import open_session, rich_console, write_output
 from linkflow_console.errors import UserError
 from linkflow_console.exitcodes import EXIT_GATE, EXIT_OK
 from linkflow_console.state import record
+from linkflow_console.text import safe_text
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -21,7 +22,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     unknown = sorted(i for i in session.store.state.items if i not in session.checklist)
     if unknown:  # kept in the file (a renamed item's history is not thrown away), but said
         sys.stderr.write(f"note: {len(unknown)} item(s) recorded in the state are not in this checklist "
-                         f"(kept, not counted): {', '.join(unknown)}\n")
+                         f"(kept, not counted): {safe_text(', '.join(unknown), one_line=True)}\n")
     return EXIT_OK
 
 
@@ -57,7 +58,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from linkflow_console.reports import check as report
     from linkflow_console.runner import run_sweep
 
+    if args.output:  # refused before the sweep, so a typo costs nothing and records nothing
+        from linkflow_console.fileio import check_output_path
+
+        check_output_path(args.output)
     session = open_session(args)
+    from linkflow_console.probes.kubernetes.loader import with_stdin
+
+    session.profile = with_stdin(session.profile, sys.stdin)  # kubernetes.manifests = ["-"]
     only = {session.require_item(i) for i in args.only} if args.only else None
     items = [i for i in session.checklist.all_items() if not only or i.id in only]
     started = session.clock()
@@ -83,10 +91,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         from linkflow_console.reports.tables import check_table
 
         if args.output:
+            import io
+
             from rich.console import Console
 
-            with open(args.output, "w", encoding="utf-8") as handle:
-                Console(file=handle, width=160).print(check_table(check_rows))
+            console = Console(file=io.StringIO(), width=160)
+            console.print(check_table(check_rows))
+            write_output(console.file.getvalue(), args.output)
         else:
             rich_console().print(check_table(check_rows))
     if since is not None and args.format != "json":
@@ -136,5 +147,5 @@ def cmd_runbook(args: argparse.Namespace) -> int:
     section = RunbookLibrary(session.runbooks_dir).section_for(item)
     if section is None:
         raise UserError(f"no runbook for {item.id}", fix="add a section to the runbooks (see the README)")
-    rich_console().print(Markdown(failing_first(section, session.views()[item.id])))
+    rich_console().print(Markdown(safe_text(failing_first(section, session.views()[item.id]))))  # a team's runbook file: no raw escapes
     return EXIT_OK

@@ -20,7 +20,6 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from linkflow_console.errors import StateError
 from linkflow_console.timefmt import iso, json_value, read_moment, to_seconds
 
 EVENT_VERSION = 1
@@ -148,17 +147,17 @@ def _legacy(data: Mapping[str, Any], source: str) -> Event:
 
 
 def read_events(lines: list[str], *, where: str = "") -> list[Event]:
-    """Events of an audit log's lines. A torn last line (a crash mid-append) is left out; any other
-    unreadable line is an error naming it: events are the truth, so none is skipped silently."""
+    """Events of an audit log's lines. A line that is not an event (torn by a crash mid-append,
+    over MAX_AUDIT_LINE, nested past json's limit, or another tool's text) is left out: the
+    state file stays the truth for what it holds."""
+    from linkflow_console.limits import MAX_AUDIT_LINE
+
     events = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
+    for line in lines:
+        if not line.strip() or len(line) > MAX_AUDIT_LINE:
             continue
         try:
             events.append(Event.from_json(line))
-        except (ValueError, TypeError, KeyError) as exc:
-            if number == len(lines):
-                break
-            raise StateError(f"audit line {number} is not an event ({exc})", path=where or None, line=number,
-                             fix="repair or remove that line by hand; the state file itself was not changed") from None
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            continue
     return events

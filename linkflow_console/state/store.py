@@ -7,7 +7,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import tempfile
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,11 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linkflow_console.errors import StateError, toml_error_line
+from linkflow_console.errors import StateError, UserError, toml_error_line
+from linkflow_console.fileio import atomic_write, real_path
 from linkflow_console.state.apply import apply_event
 from linkflow_console.state.backend import StateBackend
 from linkflow_console.state.events import Event, read_events
 from linkflow_console.state.model import SCHEMA_VERSION, State, build_state
+from linkflow_console.state.validation import loads_state, read_state_text
 from linkflow_console.timefmt import utc_now
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 
 class StateStore(StateBackend):
+    read_only = False  # a served viewer's console: append, the one path every change takes, refuses all
+
     def __init__(
         self,
         path: Path | str,
@@ -43,8 +46,9 @@ class StateStore(StateBackend):
         self.environment = environment
         self.adopt_environment = adopt_environment
         self.clock = clock
-        self.audit_path = self.path.with_name(self.path.name.removesuffix(".toml") + ".audit.jsonl")
-        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        real = real_path(self.path)  # a symlinked state: its audit log and lock sit beside the real file
+        self.audit_path = real.with_name(real.name.removesuffix(".toml") + ".audit.jsonl")
+        self._lock_path = real.with_name(real.name + ".lock")
         self._state: State | None = None
         self._signature: tuple[int, int, int] | None = None
 
@@ -70,7 +74,7 @@ class StateStore(StateBackend):
         signature = self._disk_signature()
         text = self._read_text()
         try:
-            data = tomllib.loads(text)
+            data = loads_state(text, self.path)
         except tomllib.TOMLDecodeError as exc:
             raise self._corrupt(text, str(exc), toml_error_line(exc, text)) from None
         self._check_owner(data, text)
@@ -93,7 +97,7 @@ class StateStore(StateBackend):
 
     def _read_text(self) -> str:
         try:
-            return self.path.read_text(encoding="utf-8")
+            return read_state_text(self.path)
         except (FileNotFoundError, NotADirectoryError):  # nothing there yet; a write says why it cannot
             return ""
         except IsADirectoryError:
@@ -119,7 +123,7 @@ class StateStore(StateBackend):
         if not text.strip():
             return self._new_doc(), text
         try:
-            data = tomllib.loads(text)  # the stdlib parser is the reference: tomlkit accepts some invalid TOML
+            data = loads_state(text, self.path)  # the stdlib parser is the reference: tomlkit accepts some invalid TOML
             doc = tomlkit.parse(text)
         except tomllib.TOMLDecodeError as exc:
             raise self._corrupt(text, str(exc), toml_error_line(exc, text)) from None
@@ -218,6 +222,9 @@ class StateStore(StateBackend):
     def append(self, event: Event) -> State:
         """Lock, re-read from disk, apply the event, append it to the audit log, write the file
         atomically. Returns the new state; the change is durable (fsynced) when this returns."""
+        if self.read_only:
+            raise UserError("read-only: this console is a viewer; nothing was changed",
+                            fix="ask an operator, or open the console with an operator token")
         with self._locked():
             doc, _ = self._read_doc()
             self._check_event_owner(event)
@@ -233,7 +240,7 @@ class StateStore(StateBackend):
                 ) from None
             try:
                 self._append_audit(event)
-                _atomic_write(self.path, text)
+                atomic_write(self.path, text)
             except OSError as exc:
                 raise self._unwritable(exc) from None
             self._state = state
@@ -279,22 +286,3 @@ def _key_line(text: str, key: str) -> int | None:
         if re.match(rf"\s*{re.escape(key)}\s*=", row):
             return number
     return None
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Temp file in the same directory, fsync, os.replace, fsync the directory."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
