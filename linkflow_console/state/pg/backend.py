@@ -41,6 +41,8 @@ def unshared_notices() -> list[str]:
 
 
 class PostgresBackend(StateBackend):
+    read_only = False  # a served viewer's console (serve): append, the one path every change takes, refuses all
+
     def __init__(
         self,
         settings: StoreSettings,
@@ -163,6 +165,11 @@ class PostgresBackend(StateBackend):
     def append(self, event: Event) -> State:
         """Store the event (or journal it when the store cannot be reached); durable on return.
         An event that does not apply to the current state is refused and nothing is stored."""
+        if self.read_only:
+            from linkflow_console.errors import UserError
+
+            raise UserError("read-only: this console is a viewer; nothing was changed",
+                            fix="ask an operator, or open the console with an operator token")
         with self._lock:
             self.state  # noqa: B018 - opened and folded
             if event.kind in ev.LAUNCH_KINDS:  # only these can be refused; they read the launch table only

@@ -114,3 +114,14 @@ def test_an_event_from_a_newer_console_is_skipped_and_said(store: StoreSettings,
     assert other.load().item(ITEM).done
     assert other.status_line() == "1 change(s) from a newer console skipped (upgrade this one)"
     assert len(other.events_since(0)[0]) == 1
+
+
+def test_a_read_only_viewer_changes_nothing(store: StoreSettings, tmp_path: Path, team_pg: PgServer, database: str):
+    from linkflow_console.errors import UserError
+
+    viewer = backend(store, tmp_path)
+    viewer.read_only = True
+    with pytest.raises(UserError, match="read-only"):
+        record.tick(viewer, ITEM, "viewer")
+    assert team_pg.sql("SELECT count(*) FROM linkflow_console.events", database=database) == [(0,)]
+    assert viewer.stream.waiting == 0
