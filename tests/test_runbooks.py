@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from linkflow_console.state import record as state_record
 from linkflow_console.checklist import load_checklist
 from linkflow_console.paths import bundled_checklist, bundled_dir
 from linkflow_console.runbooks import PROBE_HEADING, REQUIRED_HEADINGS, RunbookLibrary
@@ -87,7 +88,7 @@ def test_runbook_command_prints_the_section_and_evidence_first(tmp_path):
     from linkflow_console.state import StateStore
 
     state = tmp_path / "s.toml"
-    StateStore(state, "production", "default").record_results([
+    state_record.record_results(StateStore(state, "production", "default"), [
         ProbeResult("redis.memory-policy", Status.FAIL, "maxmemory-policy allkeys-lru evicts jobs",
                     (Evidence("maxmemory-policy", "noeviction", "allkeys-lru", False),), {}, {}, 3.0,
                     datetime(2026, 11, 26, 9, 0, tzinfo=UTC)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +15,7 @@ from linkflow_console.errors import StateError
 from linkflow_console.launch.schedule import CheckIn, Schedule
 from linkflow_console.state.model import State
 from linkflow_console.status import ItemView, Shown
+from linkflow_console.timefmt import read_moment, stamp
 
 LAUNCH_DAY_SUBSECTION = "launch-day"
 CLEAR = frozenset({Shown.PASS, Shown.DONE, Shown.NA})  # what lets an item stand for "go"
@@ -89,23 +90,11 @@ class LaunchData:
     samples: tuple[Sample, ...] = ()
 
 
-def moment_of(value: Any) -> datetime | None:
-    """A stored date-time (TOML or ISO text), UTC when it names no zone; None when it is not one."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return None
-
-
 def launch_data(state: State) -> LaunchData:
     """The [launch] table -> LaunchData. A bad T0 is an error (the clock is the point); a hand-
     mangled log entry, completion or sample is left out rather than stopping the war room."""
     raw = state.launch
-    t0 = moment_of(raw.get("t0"))
+    t0 = read_moment(raw.get("t0"))
     if "t0" in raw and t0 is None:
         raise StateError("launch.t0 is not a date-time", fix="write it like t0 = 2026-11-26T09:00:00Z, or remove it")
     return LaunchData(t0, str(raw.get("started_by", "")), _completions(raw.get("checkins")), _log(raw.get("log")), _samples(raw.get("samples")))
@@ -114,7 +103,7 @@ def launch_data(state: State) -> LaunchData:
 def _completions(raw: Any) -> dict[str, Completion]:
     found = {}
     for checkin_id, entry in (raw or {}).items() if isinstance(raw, dict) else ():
-        at = moment_of(entry.get("at")) if isinstance(entry, dict) else None
+        at = read_moment(entry.get("at")) if isinstance(entry, dict) else None
         if at is not None:
             found[checkin_id] = Completion(str(entry.get("by", "")), at, str(entry.get("note", "")))
     return found
@@ -123,7 +112,7 @@ def _completions(raw: Any) -> dict[str, Completion]:
 def _log(raw: Any) -> tuple[LogEntry, ...]:
     entries = []
     for entry in raw if isinstance(raw, list) else ():
-        at = moment_of(entry.get("at")) if isinstance(entry, dict) else None
+        at = read_moment(entry.get("at")) if isinstance(entry, dict) else None
         kind = entry.get("kind") if at else None
         if kind not in set(LogKind):
             continue
@@ -136,7 +125,7 @@ def _log(raw: Any) -> tuple[LogEntry, ...]:
 def _samples(raw: Any) -> tuple[Sample, ...]:
     samples = []
     for entry in raw if isinstance(raw, list) else ():
-        at = moment_of(entry.get("at")) if isinstance(entry, dict) else None
+        at = read_moment(entry.get("at")) if isinstance(entry, dict) else None
         if at is None:
             continue
         values = entry.get("values", {})
@@ -324,10 +313,6 @@ def last_failure(data: LaunchData, metric: Metric) -> Sample | None:
 # -- export -------------------------------------------------------------------------------------
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def log_lines(state: State) -> list[str]:
     """Markdown lines for the export: T0, the war-room log, the completed check-ins."""
     try:
@@ -336,10 +321,10 @@ def log_lines(state: State) -> list[str]:
         return [f"- launch data unreadable: {exc.message}"]
     if data.t0 is None and not data.log:
         return []
-    lines = [f"- T0: {_stamp(data.t0)} (started by {data.started_by or '?'})" if data.t0 else "- T0: not started"]
+    lines = [f"- T0: {stamp(data.t0)} (started by {data.started_by or '?'})" if data.t0 else "- T0: not started"]
     for entry in data.log:
-        lines.append(f"- {_stamp(entry.at)} ({clock_text(data.t0, entry.at)}) **{entry.headline}** {entry.by}: {entry.text}")
+        lines.append(f"- {stamp(entry.at)} ({clock_text(data.t0, entry.at)}) **{entry.headline}** {entry.by}: {entry.text}")
     for checkin_id, done in sorted(data.completions.items(), key=lambda pair: pair[1].at):
         note = f": {done.note}" if done.note else ""
-        lines.append(f"- {_stamp(done.at)} ({clock_text(data.t0, done.at)}) check-in `{checkin_id}` done by {done.by}{note}")
+        lines.append(f"- {stamp(done.at)} ({clock_text(data.t0, done.at)}) check-in `{checkin_id}` done by {done.by}{note}")
     return lines

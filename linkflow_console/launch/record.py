@@ -1,22 +1,20 @@
-"""Every launch-mode write, each one StateStore.mutate call: locked, re-read, audited, atomic.
-Input is validated before the lock is taken, so a bad flag never touches the file."""
+"""Every launch-mode write, each one event appended to the state's backend. Input is validated
+before the event is made, so a bad flag never touches the state."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import tomlkit
-from tomlkit.toml_document import TOMLDocument
 
 from linkflow_console.errors import UserError, required_text, suggest
-from linkflow_console.launch.model import Decision, LogKind, moment_of
+from linkflow_console.launch.model import Decision, LogKind
 from linkflow_console.launch.schedule import CheckIn, Schedule
 from linkflow_console.probes.base import ProbeResult, Status
+from linkflow_console.state import events as ev
+from linkflow_console.state.backend import StateBackend
 from linkflow_console.state.model import State
-from linkflow_console.state.store import StateStore
+from linkflow_console.timefmt import iso, read_moment, stamp, to_seconds
 
 HALF_DAY = timedelta(hours=12)
 TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -37,84 +35,42 @@ def parse_moment(text: str, now: datetime) -> datetime:
     """'now', HH:MM (UTC, the nearest such time) or an ISO date-time (UTC unless it says otherwise)."""
     text = text.strip()
     if text.lower() == "now":
-        return now.astimezone(UTC).replace(microsecond=0)
+        return to_seconds(now)
     match = TIME_OF_DAY.match(text)
     if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
         return nearest_time_of_day(int(match.group(1)), int(match.group(2)), now)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        raise UserError(f"{text!r} is not a time", fix=MOMENT_HINT) from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    moment = read_moment(text)
+    if moment is None:
+        raise UserError(f"{text!r} is not a time", fix=MOMENT_HINT)
+    return moment.astimezone(UTC)
 
 
-def _launch(doc: TOMLDocument) -> Any:
-    if "launch" not in doc:
-        doc.add("launch", tomlkit.table())
-    return doc["launch"]
-
-
-def _aot(table: Any, key: str) -> Any:
-    if key not in table:
-        table[key] = tomlkit.aot()
-    return table[key]
-
-
-def start_clock(store: StateStore, by: str, t0: datetime, *, force: bool = False) -> State:
+def start_clock(store: StateBackend, by: str, t0: datetime, *, force: bool = False) -> State:
     """Set T0 once; moving it later needs `force` (and the audit log keeps the old one)."""
-
-    def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-        launch = _launch(doc)
-        previous = launch.get("t0")
-        if previous is not None and not force:
-            raise UserError(f"the launch clock already started at {previous}", fix="pass --force to move T0 (the audit log keeps the old one)")
-        launch["t0"] = t0
-        launch["started_by"] = by
-        return {"action": "launch-start", "by": by, "t0": t0.isoformat(), "previous": str(previous) if previous else ""}
-
-    return store.mutate(apply)
+    return store.record(ev.LAUNCH_START, "launch", {"t0": iso(t0), "force": force}, by)
 
 
-def complete_checkin(store: StateStore, schedule: Schedule, checkin_id: str, by: str, note: str = "") -> State:
-    if schedule.get(checkin_id) is None:
-        raise unknown_checkin(schedule, checkin_id)
-    note = (note or "").strip()
-
+def complete_checkin(store: StateBackend, schedule: Schedule, checkin_id: str, by: str, note: str = "") -> State:
     checkin = schedule.get(checkin_id)
-
-    def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-        raw_t0 = _launch(doc).get("t0")
-        if raw_t0 is None:
-            raise UserError("the launch clock has not started", fix="start it first: `linkflow-console launch start [--at TIME]`")
-        t0 = moment_of(raw_t0)
-        if t0 is None:
-            raise UserError("launch.t0 in the state is not a date-time", fix="move it with `launch start --at TIME --force`")
-        refuse_early(checkin, t0, now)
-        checkins = _launch(doc).setdefault("checkins", tomlkit.table(is_super_table=True))
-        entry = tomlkit.table()
-        entry.update({"by": by, "at": now})
-        if note:
-            entry["note"] = note
-        checkins[checkin_id] = entry
-        return {"action": "launch-checkin", "checkin": checkin_id, "by": by, "note": note}
-
-    return store.mutate(apply)
+    if checkin is None:
+        raise unknown_checkin(schedule, checkin_id)
+    raw_t0 = store.load().launch.get("t0")  # read afresh: another console may have started the clock
+    if raw_t0 is None:
+        raise UserError("the launch clock has not started", fix="start it first: `linkflow-console launch start [--at TIME]`")
+    t0 = read_moment(raw_t0)
+    if t0 is None:
+        raise UserError("launch.t0 in the state is not a date-time", fix="move it with `launch start --at TIME --force`")
+    event = store.new_event(ev.CHECKIN_DONE, checkin_id, {"note": (note or "").strip()}, by)
+    refuse_early(checkin, t0, event.at)
+    return store.append(event)
 
 
-def reopen_checkin(store: StateStore, schedule: Schedule, checkin_id: str, by: str) -> State:
+def reopen_checkin(store: StateBackend, schedule: Schedule, checkin_id: str, by: str) -> State:
     """Undo a check-in marked done by mistake; the audit log keeps both."""
     if schedule.get(checkin_id) is None:
         raise unknown_checkin(schedule, checkin_id)
-
-    def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-        checkins = _launch(doc).get("checkins")
-        if checkins is None or checkin_id not in checkins:
-            raise UserError(f"check-in {checkin_id!r} is not done", fix="nothing to reopen; `launch status --all` shows what is done")
-        done = checkins[checkin_id]
-        del checkins[checkin_id]
-        return {"action": "launch-checkin-reopened", "checkin": checkin_id, "by": by, "was_done_by": str(done.get("by", ""))}
-
-    return store.mutate(apply)
+    done = store.load().launch.get("checkins", {}).get(checkin_id) or {}
+    return store.record(ev.CHECKIN_REOPEN, checkin_id, {"was_done_by": str(done.get("by", ""))}, by)
 
 
 def refuse_early(checkin: CheckIn, t0: datetime, now: datetime) -> None:
@@ -123,7 +79,7 @@ def refuse_early(checkin: CheckIn, t0: datetime, now: datetime) -> None:
     if checkin.week or now - t0 >= checkin.opens:
         return
     due = t0 + checkin.opens
-    raise UserError(f"check-in {checkin.id!r} is not due yet: it comes due at T+{checkin.label} ({due.astimezone(UTC):%Y-%m-%d %H:%M} UTC)",
+    raise UserError(f"check-in {checkin.id!r} is not due yet: it comes due at T+{checkin.label} ({stamp(due)})",
                     fix="mark it done once it is due; record what you saw now with `launch log TEXT`")
 
 
@@ -132,7 +88,7 @@ def unknown_checkin(schedule: Schedule, checkin_id: str) -> UserError:
     return UserError(f"unknown check-in {checkin_id!r}", path=schedule.path, fix=hint)
 
 
-def add_log_entry(store: StateStore, by: str, kind: str, text: str, decision: str | None = None) -> State:
+def add_log_entry(store: StateBackend, by: str, kind: str, text: str, decision: str | None = None) -> State:
     text = required_text(text, "log text", "say what to record as the log text")
     try:
         kind_value = LogKind(kind)
@@ -142,37 +98,17 @@ def add_log_entry(store: StateStore, by: str, kind: str, text: str, decision: st
     if (kind_value is LogKind.DECISION) != (decision_value is not None):
         raise UserError("a decision entry needs --decision, and only a decision entry takes one",
                         fix="e.g. launch log 'all blockers clear' --kind decision --decision go")
-
-    def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-        entry = tomlkit.table()
-        entry.update({"at": now, "by": by, "kind": str(kind_value), "text": text})
-        if decision_value:
-            entry["decision"] = str(decision_value)
-        _aot(_launch(doc), "log").append(entry)
-        return {"action": "launch-log", "by": by, "kind": str(kind_value), "decision": str(decision_value or ""), "text": text}
-
-    return store.mutate(apply)
+    if decision_value is not None:
+        return store.record(ev.DECISION, "launch", {"decision": str(decision_value), "text": text}, by)
+    return store.record(ev.LOG, "launch", {"kind": str(kind_value), "text": text}, by)
 
 
-def record_samples(store: StateStore, results: Iterable[ProbeResult], answered: dict[str, list[str]]) -> State:
+def record_samples(store: StateBackend, results: Iterable[ProbeResult], answered: dict[str, list[str]]) -> State:
     """Keep each probe result's numbers with its time (the live panel's series) and the check-ins
     it answered. Skipped probes have nothing to say and are not kept."""
     kept = [r for r in results if r.status is not Status.SKIPPED]
     if not kept:
         return store.state
-
-    def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-        samples = _aot(_launch(doc), "samples")
-        for result in kept:
-            entry = tomlkit.table()
-            values = tomlkit.inline_table()
-            values.update(dict(result.values))
-            entry.update({"at": result.started_at.astimezone(UTC).replace(microsecond=0), "probe": result.probe_id,
-                          "status": str(result.status), "summary": result.summary, "values": values})
-            entry["checkins"] = answered.get(result.probe_id, [])
-            samples.append(entry)
-        return {"action": "launch-samples", "by": "console", "probes": [r.probe_id for r in kept],
-                "values": {r.probe_id: dict(r.values) for r in kept}}
-
-    return store.mutate(apply)
-
+    samples = [{"at": iso(r.started_at), "probe": r.probe_id, "status": str(r.status), "summary": r.summary,
+                "values": dict(r.values), "checkins": answered.get(r.probe_id, [])} for r in kept]
+    return store.record(ev.SAMPLES, "launch", {"samples": samples}, "console")

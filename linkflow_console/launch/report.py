@@ -22,14 +22,11 @@ from linkflow_console.launch.model import (
 )
 from linkflow_console.launch.schedule import Schedule
 from linkflow_console.status import ItemView
+from linkflow_console.timefmt import stamp  # noqa: F401 - the launch screens read the stamp here
 
 
 def hhmm(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%H:%M")
-
-
-def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def when(moment: datetime, now: datetime) -> str:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from linkflow_console.timefmt import read_moment, utc_now
 
 if TYPE_CHECKING:
     from linkflow_console.probes.context import ProbeContext
@@ -100,7 +102,7 @@ class ProbeResult:
     raw: Mapping[str, str] = field(default_factory=dict)
     values: Mapping[str, float] = field(default_factory=dict)
     duration_ms: float = 0.0
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    started_at: datetime = field(default_factory=utc_now)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,14 +119,7 @@ class ProbeResult:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProbeResult:
         started = data.get("started_at")
-        if isinstance(started, str):
-            started_at = datetime.fromisoformat(started)
-        elif isinstance(started, datetime):
-            started_at = started
-        else:
-            started_at = datetime.now(UTC)
-        if started_at.tzinfo is None:
-            started_at = started_at.replace(tzinfo=UTC)
+        started_at = (read_moment(started) if isinstance(started, (str, datetime)) else None) or utc_now()
         return cls(
             probe_id=str(data["probe"]),
             status=Status(str(data["status"])),

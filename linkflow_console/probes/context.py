@@ -6,22 +6,19 @@ import asyncio
 import os
 import ssl
 from collections.abc import Awaitable, Callable, Hashable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from linkflow_console.probes.base import ProbeError
 from linkflow_console.probes.profile import Profile, SecretRef
+from linkflow_console.timefmt import utc_now
 
 if TYPE_CHECKING:
     import httpx
 
 REDACTED = "••••"
 T = TypeVar("T")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ProbeContext:

@@ -75,6 +75,9 @@ SCHEMA: dict[str, Key] = {
     "prometheus.token": Key("secret", None),
     "alertmanager.url": Key("url", None),
     "launch.schedule": Key("path", None, "first-24-hours schedule TOML; default: bundled"),
+    "state.url": Key("str", None, "postgresql:// URL of the team's state store (default: the local file)"),
+    "state.password": Key("secret", None, "the state store role's password"),
+    "state.sslrootcert": Key("path", None, "CA that signs the state store's certificate (verify-full)"),
     # probe sources: manifests, the repository, CDN and access-log retention (issue 13)
     "kubernetes.manifests": Key("list[str]", [], "manifest files or directories; '-' reads stdin (check only)"),
     "kubernetes.api": Key("str", "linkflow-api", "the api workload's name"),

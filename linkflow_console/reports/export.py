@@ -10,6 +10,7 @@ from linkflow_console.checklist.model import Checklist, Item
 from linkflow_console.state.model import ItemState, State
 from linkflow_console.status import ItemView, overall_progress, section_progress
 from linkflow_console.text import safe_text
+from linkflow_console.timefmt import iso, json_value, stamp
 
 
 def _one_line(text: str) -> str:
@@ -18,16 +19,12 @@ def _one_line(text: str) -> str:
     return " ⏎ ".join(part.strip() for part in text.splitlines() if part.strip()) if text else text
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "?"
-
-
 def annotations(view: ItemView) -> list[str]:
     """The lines of record under an item: tick, N/A, waiver, probe verdict, note."""
     manual = view.manual
     lines = []
     if manual.done:
-        lines.append(f"done by {manual.by}, {_when(manual.at)}" + (f": {manual.note}" if manual.note else ""))
+        lines.append(f"done by {manual.by}, {stamp(manual.at)}" + (f": {manual.note}" if manual.note else ""))
     elif manual.note:
         lines.append(f"note: {manual.note}")
     if manual.is_na:
@@ -37,7 +34,7 @@ def annotations(view: ItemView) -> list[str]:
         state = "EXPIRED waiver" if view.waiver_expired else "waived"
         lines.append(f"{state}: {w.reason} (owner {w.owner}, until {w.until.isoformat()})")
     for result in view.results:
-        lines.append(f"probe {result.probe_id}: {result.status} — {result.summary} ({_when(result.started_at)})")
+        lines.append(f"probe {result.probe_id}: {result.status} — {result.summary} ({stamp(result.started_at)})")
     return [_one_line(line) for line in lines]
 
 
@@ -55,7 +52,7 @@ def to_markdown(
     out = [f"# {checklist.title}", ""]
     if checklist.description:
         out += [checklist.description, ""]
-    out += [f"Environment: {environment}. Exported {_when(now)}. Progress {progress} ({progress.ratio:.0%}).", ""]
+    out += [f"Environment: {environment}. Exported {stamp(now)}. Progress {progress} ({progress.ratio:.0%}).", ""]
 
     def item_lines(item: Item, indent: str) -> None:
         view = views[item.id]
@@ -86,7 +83,7 @@ def manual_dict(manual: ItemState) -> dict[str, Any]:
     return {
         "done": manual.done,
         "by": manual.by or None,
-        "at": manual.at.isoformat() if manual.at else None,
+        "at": iso(manual.at) if manual.at else None,
         "note": manual.note or None,
         "na_reason": manual.na_reason or None,
         "waiver": None
@@ -108,7 +105,7 @@ def item_dict(view: ItemView, *, with_history: bool = True) -> dict[str, Any]:
     }
     if with_history:
         data["history"] = [
-            {"action": h.action, "by": h.by, "at": h.at.isoformat(), "text": h.text} for h in view.manual.history
+            {"action": h.action, "by": h.by, "at": iso(h.at), "text": h.text} for h in view.manual.history
         ]
     return data
 
@@ -135,7 +132,7 @@ def to_json(
         "format": "linkflow-console.export/1",
         "checklist": {"id": checklist.id, "title": checklist.title},
         "environment": environment,
-        "exported_at": now.isoformat(timespec="seconds"),
+        "exported_at": iso(now),
         "progress": {"done": progress.done, "total": progress.total},
         "sections": [
             {
@@ -155,4 +152,4 @@ def to_json(
 
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    return json.loads(json.dumps(value, default=json_value))

@@ -58,10 +58,10 @@ def console_command(args: argparse.Namespace) -> str:
     `serve` was given (every common option, so a new one such as a state backend carries over; the
     consoles start in serve's working directory, so relative paths mean the same). Not --operator:
     who changes things comes from the token, through the environment."""
-    from linkflow_console.cli import _common
+    from linkflow_console.session import common_options
 
     parts = [sys.executable, "-m", "linkflow_console.tui.served"]
-    for action in _common()._actions:
+    for action in common_options()._actions:
         value = getattr(args, action.dest, None)
         if not action.option_strings or action.dest == "operator" or value in (None, False):
             continue
@@ -86,8 +86,8 @@ def _private_file(name: str, text: str):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from linkflow_console.cli import session_from
     from linkflow_console.serve.access import load_tokens
+    from linkflow_console.session import session_from
 
     if getattr(args, "operator", None):
         raise UserError("serve takes no --operator: each operator's token names who records a change",

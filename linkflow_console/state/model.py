@@ -10,6 +10,7 @@ from typing import Any
 from linkflow_console.errors import StateError, line_of
 from linkflow_console.probes.base import ProbeResult
 from linkflow_console.state.validation import check_launch, check_results, check_top
+from linkflow_console.timefmt import read_moment
 
 SCHEMA_VERSION = 1
 
@@ -90,15 +91,9 @@ def _moment(value: Any, key: str) -> datetime | None:
     """A timestamp; one without a time zone is taken as UTC, a bare date as its midnight UTC."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            return _moment(datetime.fromisoformat(value.strip()), key)
-        except ValueError:
-            pass
+    moment = read_moment(value)
+    if moment is not None:
+        return moment
     raise _Bad(key, f"{key} must be a date and time like 2026-11-26T09:30:00Z, not {value!r}")
 
 

@@ -1,50 +1,34 @@
-"""The state file: TOML written with tomlkit (a person's comments survive), atomically, under a
-lock, re-read before every change (two consoles lose nothing), with an append-only audit log."""
+"""The TOML state backend: the state file is a readable projection written with tomlkit (a
+person's comments survive), atomically, under a lock, re-read before every event (two consoles
+lose nothing); the append-only audit log beside it holds the events, one JSON line each."""
 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
-
-from linkflow_console.errors import StateError, UserError, required_text, toml_error_line
+from linkflow_console.errors import StateError, UserError, toml_error_line
 from linkflow_console.fileio import atomic_write, real_path
-from linkflow_console.limits import MAX_AUDIT_LINE
-from linkflow_console.probes.base import ProbeResult
+from linkflow_console.state.apply import apply_event
+from linkflow_console.state.backend import StateBackend
+from linkflow_console.state.events import Event, read_events
 from linkflow_console.state.model import SCHEMA_VERSION, State, build_state
 from linkflow_console.state.validation import loads_state, read_state_text
+from linkflow_console.timefmt import utc_now
 
 if TYPE_CHECKING:
     from tomlkit.toml_document import TOMLDocument
 
-Mutation = Callable[["TOMLDocument", datetime], dict[str, Any]]
 
-
-def _tomlkit():
-    import tomlkit  # imported on the first write only: start-up reads with tomllib
-
-    return tomlkit
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _seconds(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(microsecond=0)
-
-
-class StateStore:
-    read_only = False  # a served viewer's console: mutate, the one path every change takes, refuses all
+class StateStore(StateBackend):
+    read_only = False  # a served viewer's console: append, the one path every change takes, refuses all
 
     def __init__(
         self,
@@ -68,6 +52,15 @@ class StateStore:
         self._state: State | None = None
         self._signature: tuple[int, int, int] | None = None
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def new_event(self, kind: str, target: str, fields: Any, by: str) -> Event:
+        if self.adopt_environment:
+            self.state  # noqa: B018 - a --state file's own environment goes into its events
+        return super().new_event(kind, target, fields, by)
+
     # -- reading -------------------------------------------------------------------------
     @property
     def state(self) -> State:
@@ -89,27 +82,23 @@ class StateStore:
         self._signature = signature
         return self._state
 
-    def changed_on_disk(self) -> bool:
+    def changed(self) -> bool:
+        """Another console (or a person) changed the file since it was last read."""
         return self._disk_signature() != self._signature
 
-    def refresh_if_changed(self) -> bool:
-        """Reload when another console (or a person) changed the file. True when reloaded."""
-        if not self.changed_on_disk():
-            return False
-        self.load()
-        return True
+    changed_on_disk = changed  # the name the TUI used before backends
 
     def _disk_signature(self) -> tuple[int, int, int] | None:
         try:
             st = self.path.stat()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _read_text(self) -> str:
         try:
             return read_state_text(self.path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # nothing there yet; a write says why it cannot
             return ""
         except IsADirectoryError:
             raise StateError(
@@ -230,17 +219,16 @@ class StateStore:
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
 
-    def mutate(self, mutation: Mutation) -> State:
-        """Lock, re-read from disk, apply, audit, write atomically. Returns the new state.
-
-        The change is durable (fsynced) when this returns."""
+    def append(self, event: Event) -> State:
+        """Lock, re-read from disk, apply the event, append it to the audit log, write the file
+        atomically. Returns the new state; the change is durable (fsynced) when this returns."""
         if self.read_only:
             raise UserError("read-only: this console is a viewer; nothing was changed",
                             fix="ask an operator, or open the console with an operator token")
         with self._locked():
             doc, _ = self._read_doc()
-            now = _seconds(self.clock())
-            entry = mutation(doc, now)
+            self._check_event_owner(event)
+            apply_event(doc, event)
             text = doc.as_string()
             try:  # never replace a readable file with one that is not
                 state = build_state(tomllib.loads(text), text, self.path)
@@ -251,7 +239,7 @@ class StateStore:
                     fix="the file's layout is unusual: move the hand-edited part into plain [items.\"ID\"] tables",
                 ) from None
             try:
-                self._append_audit({"at": now.isoformat(), **entry})
+                self._append_audit(event)
                 atomic_write(self.path, text)
             except OSError as exc:
                 raise self._unwritable(exc) from None
@@ -259,185 +247,35 @@ class StateStore:
             self._signature = self._disk_signature()
         return self._state
 
-    def _append_audit(self, entry: dict[str, Any]) -> None:
-        line = json.dumps({**entry, "checklist": self.checklist_id, "environment": self.environment}, default=str)
+    def _check_event_owner(self, event: Event) -> None:
+        for what, theirs, ours in (("checklist", event.checklist, self.checklist_id), ("environment", event.environment, self.environment)):
+            if theirs and theirs != ours:
+                raise StateError(f"an event of {what} {theirs!r} cannot be recorded in the state of {what} {ours!r}",
+                                 path=self.path, fix="copy events between states with `state copy`; nothing was written")
+
+    def _append_audit(self, event: Event) -> None:
         fd = os.open(self.audit_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, (line + "\n").encode())
+            os.write(fd, (event.to_json() + "\n").encode())
             os.fsync(fd)
         finally:
             os.close(fd)
 
-    def audit_entries(self) -> list[dict[str, Any]]:
+    def events_since(self, cursor: int = 0) -> tuple[list[Event], int]:
+        """The audit log's events after byte offset `cursor` (whole lines only)."""
         try:
-            lines = self.audit_path.read_text(encoding="utf-8").splitlines()
+            with open(self.audit_path, "rb") as handle:
+                handle.seek(cursor)
+                blob = handle.read()
         except FileNotFoundError:
-            return []
-        entries = []
-        for line in lines:
-            try:
-                entry = json.loads(line) if len(line) <= MAX_AUDIT_LINE else None
-            except (json.JSONDecodeError, RecursionError):
-                continue  # a torn last line after a crash: the state file is the truth
-            if isinstance(entry, dict):
-                entries.append(entry)
-        return entries
+            return [], 0
+        complete = blob[: blob.rfind(b"\n") + 1]  # a line still being written waits for next time
+        lines = complete.decode("utf-8", errors="replace").splitlines()
+        return read_events(lines, where=str(self.audit_path)), cursor + len(complete)
 
-    # -- item operations -----------------------------------------------------------------
-    def _change_item(
-        self,
-        item_id: str,
-        by: str,
-        action: str,
-        fields: Callable[[datetime], dict[str, Any]],
-        text: str = "",
-        audit: dict[str, Any] | None = None,
-    ) -> State:
-        """One recorded change to an item: set the fields (an empty value removes the key),
-        append a history entry, and audit it."""
-
-        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-            table = _item_table(doc, item_id)
-            for key, value in fields(now).items():
-                if value in ("", None):
-                    table.pop(key, None)
-                else:
-                    table[key] = value
-            _history(table, action, by, now, text)
-            return {"action": action, "item": item_id, "by": by, **(audit or {})}
-
-        return self.mutate(apply)
-
-    def tick(self, item_id: str, by: str, note: str = "") -> State:
-        return self._set_done(item_id, by, note, done=True)
-
-    def untick(self, item_id: str, by: str, note: str = "") -> State:
-        return self._set_done(item_id, by, note, done=False)
-
-    def _set_done(self, item_id: str, by: str, note: str, *, done: bool) -> State:
-        return self._change_item(
-            item_id, by, "tick" if done else "untick",
-            # without a note the item's earlier note stays (it is a note, not part of the tick)
-            lambda now: {"done": done, "by": by, "at": now, **({"note": note} if note.strip() else {})},
-            note, {"note": note},
-        )
-
-    def add_note(self, item_id: str, by: str, text: str) -> State:
-        text = required_text(text, "note", "say what you want to record")
-        return self._change_item(item_id, by, "note", lambda now: {"note": text}, text, {"note": text})
-
-    def set_na(self, item_id: str, by: str, reason: str) -> State:
-        reason = required_text(reason, "reason", "N/A needs a reason, e.g. --reason 'single region deployment'")
-        return self._change_item(item_id, by, "na", lambda now: {"na_reason": reason}, reason, {"reason": reason})
-
-    def clear_na(self, item_id: str, by: str) -> State:
-        return self._change_item(item_id, by, "clear-na", lambda now: {"na_reason": ""})
-
-    def waive(self, item_id: str, by: str, reason: str, owner: str, until: date) -> State:
-        reason = required_text(reason, "reason", "a waiver needs a reason")
-        owner = required_text(owner, "owner", "a waiver needs an owner who will close it")
-        if until < self.clock().date():
-            raise UserError(f"waiver date {until} is in the past", fix="give --until a future date (YYYY-MM-DD)")
-
-        def fields(now: datetime) -> dict[str, Any]:
-            waiver = _tomlkit().inline_table()
-            waiver.update({"reason": reason, "owner": owner, "until": until, "by": by, "at": now})
-            return {"waiver": waiver}
-
-        summary = f"{reason} (owner {owner}, until {until.isoformat()})"
-        audit = {"reason": reason, "owner": owner, "until": until.isoformat()}
-        return self._change_item(item_id, by, "waive", fields, summary, audit)
-
-    def unwaive(self, item_id: str, by: str) -> State:
-        return self._change_item(item_id, by, "unwaive", lambda now: {"waiver": ""})
-
-    def record_results(self, results: Iterable[ProbeResult]) -> State:
-        """Keep the latest result of each probe, so the console shows them offline."""
-        results = list(results)
-
-        def apply(doc: TOMLDocument, now: datetime) -> dict[str, Any]:
-            _super_table(doc, "results")
-            table = _standard_table(doc, "results", super_table=True)
-            for result in results:
-                data = result.to_dict()
-                del data["probe"]
-                entry = _tomlkit().table()
-                for key in ("status", "summary", "duration_ms", "started_at"):
-                    entry[key] = data[key]
-                entry["evidence"] = _inline_array(data["evidence"])
-                entry["raw"] = _inline(data["raw"])
-                entry["values"] = _inline(data["values"])
-                table[result.probe_id] = entry
-            counts: dict[str, int] = {}
-            for result in results:
-                counts[str(result.status)] = counts.get(str(result.status), 0) + 1
-            return {"action": "probe-results", "by": "console", "counts": counts}
-
-        return self.mutate(apply)
-
-
-def _super_table(doc: TOMLDocument, key: str) -> Any:
-    if key not in doc:
-        doc.add(key, _tomlkit().table(is_super_table=True))
-    return doc[key]
-
-
-def _standard_table(container: Any, key: str, *, super_table: bool = False) -> Any:
-    """container[key] as a standard table: a hand-written inline table `{ ... }` cannot take
-    new sub-tables (tomlkit would write invalid TOML), so it becomes `[key]` at the end."""
-    tomlkit = _tomlkit()
-    from tomlkit.items import InlineTable
-
-    value = container[key]
-    if not isinstance(value, InlineTable):
-        return value
-    table = tomlkit.table(is_super_table=super_table)
-    for k, v in value.items():
-        table[k] = v
-    container.remove(key)
-    container.append(key, table)
-    return container[key]
-
-
-def _item_table(doc: TOMLDocument, item_id: str) -> Any:
-    _super_table(doc, "items")
-    items = _standard_table(doc, "items", super_table=True)
-    if item_id not in items:
-        items[item_id] = _tomlkit().table()
-    return _standard_table(items, item_id)
-
-
-def _history(table: Any, action: str, by: str, now: datetime, text: str) -> None:
-    from tomlkit.items import AoT
-
-    if "history" not in table:
-        table["history"] = _tomlkit().aot()
-    elif not isinstance(table["history"], AoT):  # hand-written `history = [{...}]`
-        aot = _tomlkit().aot()
-        for old in table["history"]:
-            row = _tomlkit().table()
-            row.update(old.unwrap() if hasattr(old, "unwrap") else dict(old))
-            aot.append(row)
-        table["history"] = aot
-    entry = _tomlkit().table()
-    entry.update({"action": action, "by": by, "at": now})
-    if text:
-        entry["text"] = text
-    table["history"].append(entry)
-
-
-def _inline(mapping: dict[str, Any]) -> Any:
-    table = _tomlkit().inline_table()
-    table.update(mapping)
-    return table
-
-
-def _inline_array(rows: list[dict[str, Any]]) -> Any:
-    array = _tomlkit().array()
-    array.multiline(True)
-    for row in rows:
-        array.append(_inline(row))
-    return array
+    def audit_entries(self) -> list[dict[str, Any]]:
+        """The audit log as event objects (`Event.to_dict`), old lines read as events."""
+        return [event.to_dict() for event in self.events_since(0)[0]]
 
 
 def _key_line(text: str, key: str) -> int | None:

@@ -12,13 +12,14 @@ from textual.binding import Binding
 from linkflow_console.errors import UserError
 from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
+from linkflow_console.tui.carry_over import CARRY_OVER_BINDING, CarryOverOffer
 
 
 CHECKLIST_MODE = "checklist"
 LAUNCH_MODE = "launch"
 
 
-class LinkflowConsole(App[int]):
+class LinkflowConsole(CarryOverOffer, App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "linkflow-console"
     DEFAULT_MODE = CHECKLIST_MODE
@@ -27,6 +28,7 @@ class LinkflowConsole(App[int]):
         Binding("l", "toggle_launch", "Launch day"),
         Binding("question_mark", "show_help_panel", "Keys", show=False),
         Binding("q", "quit", "Quit"),
+        CARRY_OVER_BINDING,
     ]
 
     def __init__(self, session: Session) -> None:
@@ -36,6 +38,16 @@ class LinkflowConsole(App[int]):
         # Both are named modes: Textual cannot switch back to its unnamed default mode.
         self.add_mode(CHECKLIST_MODE, self._checklist_screen)
         self.add_mode(LAUNCH_MODE, self._launch_screen)
+
+    def on_mount(self) -> None:
+        self.offer_carry_over()
+        from linkflow_console.tui.team_watch import start_team_watch
+
+        start_team_watch(self, self.session.store)  # a team store (PostgreSQL) only
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield from self.carry_over_commands()
 
     def _checklist_screen(self):
         from linkflow_console.tui.checklist_screen import ChecklistScreen
@@ -53,7 +65,7 @@ class LinkflowConsole(App[int]):
             return
         from rich.console import Console
 
-        from linkflow_console.cli import crash_log
+        from linkflow_console.crashlog import crash_log
 
         path = crash_log()
         try:
@@ -89,7 +101,8 @@ def _item_jump_provider():
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from linkflow_console.cli import EXIT_INTERNAL, session_from
+    from linkflow_console.exitcodes import EXIT_INTERNAL
+    from linkflow_console.session import session_from
     from linkflow_console.tui.error_screen import ErrorApp
 
     try:

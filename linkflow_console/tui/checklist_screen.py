@@ -17,6 +17,7 @@ from linkflow_console.probes.base import ProbeResult
 from linkflow_console.probes.catalog import PROBES
 from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
+from linkflow_console.state import record
 from linkflow_console.status import FILTERS, ItemView, all_views, overall_progress
 from linkflow_console.timefmt import ago
 from linkflow_console.tui.checklist_tree import ChecklistTree
@@ -127,16 +128,17 @@ class ChecklistScreen(StateSync, Screen):
         self.query_one("#overall-label", Label).update(text)
 
     def update_sweep_label(self) -> None:
+        from linkflow_console.tui.team_watch import team_notice
+
         label = self.query_one("#sweep-label", Label)
-        if self.sweeping:
-            label.update(f"probing… {len(self.pending)} left")
-            return
         results = self.session.store.state.results
-        if not results:
-            label.update("no probe results yet (R)" if self.session.profile.path else "offline: no --profile")
-            return
-        newest = max(r.started_at for r in results.values())
-        label.update(f"probes {ago(newest, self.session.clock())}")
+        if self.sweeping:
+            text = f"probing… {len(self.pending)} left"
+        elif not results:
+            text = "no probe results yet (R)" if self.session.profile.path else "offline: no --profile"
+        else:
+            text = f"probes {ago(max(r.started_at for r in results.values()), self.session.clock())}"
+        label.update(team_notice(self.session.store, text))
 
     def show_selected(self) -> None:
         detail = self.query_one("#detail", ItemDetail)
@@ -190,9 +192,9 @@ class ChecklistScreen(StateSync, Screen):
             return
         store, who = self.session.store, self.session.operator
         if store.state.item(item_id).done:
-            self.record(lambda: store.untick(item_id, who), f"Unticked {item_id}")
+            self.record(lambda: record.untick(store, item_id, who), f"Unticked {item_id}")
         else:
-            self.record(lambda: store.tick(item_id, who), f"Ticked {item_id}")
+            self.record(lambda: record.tick(store, item_id, who), f"Ticked {item_id}")
 
     def action_note(self) -> None:
         item_id = self.current_item()
@@ -202,7 +204,7 @@ class ChecklistScreen(StateSync, Screen):
 
         def save(values: dict[str, str] | None) -> None:
             if values:
-                self.record(lambda: store.add_note(item_id, who, values["note"]), f"Noted {item_id}")
+                self.record(lambda: record.add_note(store, item_id, who, values["note"]), f"Noted {item_id}")
 
         self.app.push_screen(FormDialog("Note", [Field("note", "Note:", "what did you see or do?")], item_id), save)
 
@@ -212,12 +214,12 @@ class ChecklistScreen(StateSync, Screen):
             return
         store, who = self.session.store, self.session.operator
         if store.state.item(item_id).is_na:
-            self.record(lambda: store.clear_na(item_id, who), f"{item_id} is applicable again")
+            self.record(lambda: record.clear_na(store, item_id, who), f"{item_id} is applicable again")
             return
 
         def save(values: dict[str, str] | None) -> None:
             if values:
-                self.record(lambda: store.set_na(item_id, who, values["reason"]), f"{item_id} marked N/A")
+                self.record(lambda: record.set_na(store, item_id, who, values["reason"]), f"{item_id} marked N/A")
 
         self.app.push_screen(FormDialog("Not applicable", [Field("reason", "Reason:", "why this does not apply")], item_id), save)
 
@@ -227,14 +229,14 @@ class ChecklistScreen(StateSync, Screen):
             return
         store, who = self.session.store, self.session.operator
         if store.state.item(item_id).waiver is not None:
-            self.record(lambda: store.unwaive(item_id, who), f"Waiver removed from {item_id}")
+            self.record(lambda: record.unwaive(store, item_id, who), f"Waiver removed from {item_id}")
             return
 
         def save(values: dict[str, str] | None) -> None:
             if values:
                 until = date.fromisoformat(values["until"])
                 self.record(
-                    lambda: store.waive(item_id, who, values["reason"], values["owner"], until),
+                    lambda: record.waive(store, item_id, who, values["reason"], values["owner"], until),
                     f"{item_id} waived until {until}",
                 )
 
@@ -330,7 +332,7 @@ class ChecklistScreen(StateSync, Screen):
             results = await run_sweep(self.session, probe_ids, lambda r: self.post_message(ProbeFinished(r)))
             import asyncio
 
-            await asyncio.to_thread(self.session.store.record_results, results.values())
+            await asyncio.to_thread(record.record_results, self.session.store, results.values())
         except (UserError, OSError) as exc:
             self.notify(f"Probe results not saved: {exc}", severity="error", timeout=8)
             results = {}
@@ -370,7 +372,7 @@ class ChecklistScreen(StateSync, Screen):
 
     # -- other consoles ------------------------------------------------------------------
     def poll_disk(self) -> None:
-        if self.session.store.changed_on_disk():
+        if self.session.store.changed():
             self.reload_state()
         else:
             self.update_sweep_label()

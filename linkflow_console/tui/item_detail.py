@@ -18,7 +18,7 @@ from textual.strip import Strip
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.runbooks import RunbookSection
 from linkflow_console.status import ItemView, Shown
-from linkflow_console.timefmt import ago
+from linkflow_console.timefmt import ago, stamp
 from linkflow_console.tui.checklist_tree import SHOWN_STYLES
 
 RESULT_STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
@@ -28,10 +28,6 @@ SHOWN_WORDS = {
     Shown.EXPIRED: "open (waiver expired)", Shown.PENDING: "probe running", Shown.PASS: "proven by probe",
     Shown.DONE: "done", Shown.NA: "not applicable", Shown.WAIVED: "waived",
 }
-
-
-def stamp(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "?"
 
 
 def result_block(result: ProbeResult, now: datetime) -> RenderableType:

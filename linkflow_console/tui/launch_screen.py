@@ -141,7 +141,10 @@ class LaunchScreen(StateSync, Screen):
 
     # -- rendering ----------------------------------------------------------------------------
     def refresh_all(self) -> None:
+        from linkflow_console.tui.team_watch import team_notice
+
         now = self.session.clock()
+        self.sub_title = team_notice(self.session.store, f"{self.session.environment} — {self.session.operator}")
         try:
             self.data = launch_data(self.session.store.state)
         except UserError as exc:
@@ -196,7 +199,7 @@ class LaunchScreen(StateSync, Screen):
     # -- the clock tick -----------------------------------------------------------------------
     def tick(self) -> None:
         """Follow other consoles' writes, move the clock, run the probes of what came due."""
-        if self.session.store.changed_on_disk():
+        if self.session.store.changed():
             self.reload_state()
             return
         self.refresh_all()

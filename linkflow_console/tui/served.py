@@ -61,10 +61,12 @@ class ServedConsole(LinkflowConsole):
 
 def served_session(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[Session, bool]:
     """(the session the CLI options open, read-only?) for the role the environment names."""
-    from linkflow_console.cli import build_parser, session_from
-    from linkflow_console.probes.profile import empty_profile
+    import argparse
 
-    args = build_parser().parse_args(list(argv))
+    from linkflow_console.probes.profile import empty_profile
+    from linkflow_console.session import common_options, session_from
+
+    args = argparse.ArgumentParser(prog="linkflow_console.tui.served", parents=[common_options()]).parse_args(list(argv))
     operator = (environ.get(OPERATOR_ENV) or "").strip()
     read_only = environ.get(ROLE_ENV) != "operator" or not operator
     args.operator = VIEWER_NAME if read_only else operator
@@ -73,7 +75,7 @@ def served_session(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[Ses
     # in the method its writes pass through; one that does not is never served to a viewer
     if read_only and "read_only" not in vars(type(session.store)):
         raise UserError("this state backend cannot refuse changes, so it cannot be served to viewers",
-                        fix="serve a state whose store supports read_only (see StateStore.mutate)")
+                        fix="serve a state whose store supports read_only (see StateStore.append)")
     if read_only:
         # a viewer runs no probes (it could not record them): operators' consoles and CI do, and
         # their results reach every board through the shared state
@@ -83,7 +85,7 @@ def served_session(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[Ses
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from linkflow_console.cli import EXIT_INTERNAL
+    from linkflow_console.exitcodes import EXIT_INTERNAL
     from linkflow_console.tui.error_screen import ErrorApp
 
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from linkflow_console.state import record as state_record
 from linkflow_console.state import StateStore
 from tests.hardening.support import CHECKLIST, STATE, run_main
 
@@ -18,7 +19,7 @@ def test_a_write_keeps_a_group_shared_mode(tmp_path: Path, frozen_clock) -> None
     path = tmp_path / "s.toml"
     path.write_text(STATE)
     path.chmod(0o660)
-    StateStore(path, "hard", "test", clock=frozen_clock).tick("sec.sub.two", "bob")
+    state_record.tick(StateStore(path, "hard", "test", clock=frozen_clock), "sec.sub.two", "bob")
     assert stat.S_IMODE(path.stat().st_mode) == 0o660
     assert "sec.sub.two" in path.read_text()
 
@@ -27,7 +28,7 @@ def test_a_new_state_file_follows_the_umask_not_0600(tmp_path: Path, frozen_cloc
     old = os.umask(0o022)
     try:
         path = tmp_path / "new.toml"
-        StateStore(path, "hard", "test", clock=frozen_clock).tick("sec.sub.one", "bob")
+        state_record.tick(StateStore(path, "hard", "test", clock=frozen_clock), "sec.sub.one", "bob")
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
@@ -41,7 +42,7 @@ def test_a_symlinked_state_is_written_through_and_stays_a_link(tmp_path: Path, f
     link = tmp_path / "link.state.toml"
     link.symlink_to(real)
     store = StateStore(link, "hard", "test", clock=frozen_clock)
-    store.tick("sec.sub.two", "bob", "through the link")
+    state_record.tick(store, "sec.sub.two", "bob", "through the link")
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert "through the link" in real.read_text()
     # the lock and the audit log follow the real file: two paths to one file share one lock
@@ -55,7 +56,7 @@ def test_a_write_keeps_the_owner(tmp_path: Path, frozen_clock) -> None:
     path = tmp_path / "s.toml"
     path.write_text(STATE)
     os.chown(path, 4321, 4322)
-    StateStore(path, "hard", "test", clock=frozen_clock).tick("sec.sub.two", "bob")
+    state_record.tick(StateStore(path, "hard", "test", clock=frozen_clock), "sec.sub.two", "bob")
     assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4322)
 
 
@@ -126,13 +127,13 @@ def test_check_report_to_a_full_disk_is_exit_2(tmp_path: Path, capsys) -> None:
 
 def test_audit_entries_skip_hostile_lines(tmp_path: Path, frozen_clock) -> None:
     store = StateStore(tmp_path / "s.toml", "hard", "test", clock=frozen_clock)
-    store.tick("sec.sub.one", "bob")
+    state_record.tick(store, "sec.sub.one", "bob")
     with store.audit_path.open("a") as handle:
         handle.write("[" * 100000 + "\n")  # json's own recursion limit
         handle.write(json.dumps({"note": "x" * (2 * 1024 * 1024)}) + "\n")
         handle.write("5\n")
     entries = store.audit_entries()
-    assert [e["action"] for e in entries] == ["tick"]
+    assert [e["kind"] for e in entries] == ["tick"]
 
 
 def test_an_unreadable_profile_gets_the_friendly_reader(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from linkflow_console.state import record as state_record
 from linkflow_console.errors import UserError
 from linkflow_console.launch import record as launch_record
 from linkflow_console.serve.access import KIOSK_ENV, OPERATOR_ENV, ROLE_ENV
@@ -17,14 +18,14 @@ from tests.tui.conftest import settle
 
 def test_a_read_only_store_refuses_every_change_and_writes_nothing(state_path: Path):
     session = open_session(state=state_path, operator="alice", environment="test", clock=lambda: FROZEN)
-    session.store.tick("security.auth.jwt-secret", "alice")
+    state_record.tick(session.store, "security.auth.jwt-secret", "alice")
     before = state_path.read_bytes()
     audit_before = session.store.audit_path.read_bytes()
     session.store.read_only = True
     changes = [
-        lambda: session.store.tick("security.auth.password-hashing", "alice"),
-        lambda: session.store.untick("security.auth.jwt-secret", "alice"),
-        lambda: session.store.record_results([]),
+        lambda: state_record.tick(session.store, "security.auth.password-hashing", "alice"),
+        lambda: state_record.untick(session.store, "security.auth.jwt-secret", "alice"),
+        lambda: state_record.record_results(session.store, []),
         lambda: launch_record.start_clock(session.store, "alice", FROZEN),
     ]
     for change in changes:

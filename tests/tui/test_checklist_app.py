@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from linkflow_console.state import record as state_record
 from linkflow_console.state import StateStore
 from linkflow_console.tui.checklist_screen import ChecklistScreen
 from linkflow_console.tui.checklist_tree import ChecklistTree
@@ -108,7 +109,7 @@ async def test_text_and_status_filters(app, state_path):
         await pilot.pause()
         assert "security.network.cors" in tree.item_nodes
 
-        StateStore(state_path, "production", "test").tick("security.network.cors", "bob")
+        state_record.tick(StateStore(state_path, "production", "test"), "security.network.cors", "bob")
         assert await settle(pilot, lambda: label_of(screen, "security.network.cors").startswith("✓"))
         await pilot.press("f")  # open
         await pilot.pause()
@@ -139,7 +140,7 @@ async def test_rebuilds_faster_than_the_tree_handles_its_events_never_crash(app)
 
 
 async def test_the_detail_follows_a_filter_that_puts_another_item_on_the_same_line(app, state_path):
-    StateStore(state_path, "production", "test").tick("security.network.cors", "bob")
+    state_record.tick(StateStore(state_path, "production", "test"), "security.network.cors", "bob")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = pilot.app.screen
         tree = screen.query_one(ChecklistTree)
@@ -184,7 +185,7 @@ async def test_a_second_console_sees_the_other_ones_changes(app, state_path):
     other = StateStore(state_path, "production", "test")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = pilot.app.screen
-        other.tick(ITEM, "bob", "from the other console")
+        state_record.tick(other, ITEM, "bob", "from the other console")
         assert await settle(pilot, lambda: label_of(screen, ITEM).startswith("✓"))
         assert "Overall 1/121" in str(screen.query_one("#overall-label").render())
         # and this console's own change lands in the same file without losing bob's
@@ -214,7 +215,7 @@ async def test_broken_checklist_shows_error_screen(tmp_path):
 
 
 async def test_a_crash_in_the_ui_goes_to_the_crash_log_not_the_terminal(app, capsys):
-    from linkflow_console.cli import crash_log
+    from linkflow_console.crashlog import crash_log
 
     async with app.run_test(size=(80, 24)):
         pass

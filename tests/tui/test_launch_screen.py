@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from linkflow_console.state import record as state_record
 from linkflow_console.launch import record
 from linkflow_console.launch.model import Decision, LogKind, launch_data
 from linkflow_console.launch.schedule import schedule_for
@@ -51,7 +52,7 @@ def launched_session(state_path: Path) -> Session:
     record.add_log_entry(session.store, "carol", LogKind.DECISION, "blockers clear or owned", Decision.GO)
     clock.now = T0 + timedelta(minutes=40)
     record.add_log_entry(session.store, "bob", LogKind.INCIDENT, "webhook 502s from eu-west")
-    session.store.tick("pre-launch.launch-day.deployment-window", "alice")
+    state_record.tick(session.store, "pre-launch.launch-day.deployment-window", "alice")
     clock.now = FROZEN
     return session
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from textual.widgets import MarkdownViewer
 
+from linkflow_console.state import record as state_record
 from linkflow_console.probes.base import Evidence, ProbeResult, Status
 from linkflow_console.state import StateStore
 from linkflow_console.tui.checklist_screen import ChecklistScreen
@@ -79,7 +80,7 @@ async def test_full_screen_runbook_at_80x24_gives_the_text_the_width(app):
 
 
 async def test_failing_probe_evidence_comes_before_the_fix(state_path):
-    StateStore(state_path, "production", "test").record_results([
+    state_record.record_results(StateStore(state_path, "production", "test"), [
         ProbeResult("redis.memory-policy", Status.FAIL, "maxmemory-policy allkeys-lru evicts Asynq jobs",
                     (Evidence("maxmemory-policy", "noeviction", "allkeys-lru", False),), {}, {}, 4.0,
                     datetime(2026, 11, 26, 9, 0, tzinfo=UTC)),

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from linkflow_console.state import record as state_record
 from linkflow_console.probes.base import Evidence, ProbeResult, Status
 from linkflow_console.state import StateStore
 from linkflow_console.tui.checklist_screen import ChecklistScreen
@@ -28,10 +29,10 @@ FAILING = ProbeResult(
 @pytest.fixture
 def seeded_state(state_path):
     store = StateStore(state_path, "production", "test", clock=lambda: datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
-    store.tick("security.auth.jwt-secret", "alice", "64 random chars from vault")
-    store.set_na("security.auth.api-key-rotation", "bob", "no API keys issued yet")
-    store.waive("security.auth.session-timeout", "carol", "15m default accepted", "carol", date(2026, 12, 31))
-    store.record_results([FAILING])
+    state_record.tick(store, "security.auth.jwt-secret", "alice", "64 random chars from vault")
+    state_record.set_na(store, "security.auth.api-key-rotation", "bob", "no API keys issued yet")
+    state_record.waive(store, "security.auth.session-timeout", "carol", "15m default accepted", "carol", date(2026, 12, 31))
+    state_record.record_results(store, [FAILING])
     return state_path
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from linkflow_console.state import record as state_record
 from linkflow_console.checklist import load_checklist
 from linkflow_console.errors import StateError, UserError
 from linkflow_console.paths import bundled_checklist
@@ -22,12 +23,12 @@ def store(state_path, frozen_clock):
 
 
 def test_tick_records_who_when_note_and_history(store, state_path):
-    store.tick(ITEM, "alice", "checked with openssl")
+    state_record.tick(store, ITEM, "alice", "checked with openssl")
     data = tomllib.loads(state_path.read_text())
     entry = data["items"][ITEM]
     assert entry["done"] is True and entry["by"] == "alice" and entry["note"] == "checked with openssl"
     assert entry["at"] == FROZEN
-    store.untick(ITEM, "bob", "regressed")
+    state_record.untick(store, ITEM, "bob", "regressed")
     state = StateStore(state_path, "production", "test").load()
     assert not state.item(ITEM).done
     assert [h.action for h in state.item(ITEM).history] == ["tick", "untick"]
@@ -36,28 +37,28 @@ def test_tick_records_who_when_note_and_history(store, state_path):
 
 def test_na_and_waiver_need_reasons(store):
     with pytest.raises(UserError, match="reason is required"):
-        store.set_na(ITEM, "alice", "  ")
+        state_record.set_na(store, ITEM, "alice", "  ")
     with pytest.raises(UserError, match="owner is required"):
-        store.waive(ITEM, "alice", "accepted", "", date(2027, 1, 1))
+        state_record.waive(store, ITEM, "alice", "accepted", "", date(2027, 1, 1))
     with pytest.raises(UserError, match="in the past"):
-        store.waive(ITEM, "alice", "accepted", "bob", date(2020, 1, 1))
+        state_record.waive(store, ITEM, "alice", "accepted", "bob", date(2020, 1, 1))
 
 
 def test_expired_waiver_reopens_the_item(store):
     checklist = load_checklist(bundled_checklist())
     item = checklist.get(ITEM)
-    store.waive(ITEM, "alice", "legacy clients until migration", "bob", date(2026, 12, 31))
+    state_record.waive(store, ITEM, "alice", "legacy clients until migration", "bob", date(2026, 12, 31))
     assert item_view(item, store.state, date(2026, 12, 31)).shown is Shown.WAIVED
     later = item_view(item, store.state, date(2027, 1, 1))
     assert later.shown is Shown.EXPIRED and later.waiver_expired and not later.complete
 
 
 def test_comments_a_person_adds_survive_writes(store, state_path):
-    store.tick(ITEM, "alice")
+    state_record.tick(store, ITEM, "alice")
     text = state_path.read_text().replace(f'[items."{ITEM}"]', f'# verified from the bastion\n[items."{ITEM}"]')
     state_path.write_text("# team: platform\n" + text)
-    store.add_note(ITEM, "bob", "again")
-    store.tick("security.network.cors", "bob")
+    state_record.add_note(store, ITEM, "bob", "again")
+    state_record.tick(store, "security.network.cors", "bob")
     after = state_path.read_text()
     assert after.startswith("# team: platform\n")
     assert "# verified from the bastion" in after
@@ -65,20 +66,21 @@ def test_comments_a_person_adds_survive_writes(store, state_path):
 
 
 def test_every_change_is_in_the_audit_log(store):
-    store.tick(ITEM, "alice")
-    store.set_na("dr.multi-region.failover-dns", "alice", "single region")
-    store.waive("security.network.cors", "bob", "frontend on same origin", "carol", date(2027, 1, 1))
+    state_record.tick(store, ITEM, "alice")
+    state_record.set_na(store, "dr.multi-region.failover-dns", "alice", "single region")
+    state_record.waive(store, "security.network.cors", "bob", "frontend on same origin", "carol", date(2027, 1, 1))
     lines = [json.loads(line) for line in store.audit_path.read_text().splitlines()]
-    assert [(l["action"], l["item"], l["by"]) for l in lines] == [
+    assert [(l["kind"], l["target"], l["by"]) for l in lines] == [
         ("tick", ITEM, "alice"),
         ("na", "dr.multi-region.failover-dns", "alice"),
         ("waive", "security.network.cors", "bob"),
     ]
-    assert lines[2]["until"] == "2027-01-01" and lines[0]["checklist"] == "production"
+    assert lines[2]["fields"]["until"] == "2027-01-01" and lines[0]["checklist"] == "production"
+    assert lines[0]["at"] == "2026-11-26T09:30:00+00:00" and len({l["id"] for l in lines}) == 3
 
 
 def test_corrupt_state_is_kept_aside_and_never_overwritten(store, state_path):
-    store.tick(ITEM, "alice")
+    state_record.tick(store, ITEM, "alice")
     broken = state_path.read_text().replace("done = true", "done = tru e")
     state_path.write_text(broken)
     fresh = StateStore(state_path, "production", "test")
@@ -88,12 +90,12 @@ def test_corrupt_state_is_kept_aside_and_never_overwritten(store, state_path):
     kept = list(state_path.parent.glob(state_path.name + ".corrupt-*"))
     assert len(kept) == 1 and kept[0].read_text() == broken
     with pytest.raises(StateError):
-        fresh.tick("security.network.cors", "alice")
+        state_record.tick(fresh, "security.network.cors", "alice")
     assert state_path.read_text() == broken
 
 
 def test_wrong_value_type_names_the_item_line(store, state_path):
-    store.tick(ITEM, "alice")
+    state_record.tick(store, ITEM, "alice")
     state_path.write_text(state_path.read_text().replace("done = true", 'done = "yes"'))
     with pytest.raises(StateError, match="done must be true or false") as caught:
         StateStore(state_path, "production", "test").load()
@@ -112,7 +114,7 @@ def test_cli_on_corrupt_state_exits_2_and_keeps_file(tmp_path):
 
 def test_atomic_write_leaves_no_temp_files(store, state_path):
     for n in range(5):
-        store.tick(f"security.auth.item-{n}", "alice")
+        state_record.tick(store, f"security.auth.item-{n}", "alice")
     leftovers = [p.name for p in state_path.parent.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
 
@@ -122,7 +124,7 @@ def test_other_writer_is_seen_by_refresh(state_path):
     two = StateStore(state_path, "production", "test")
     one.load()
     two.load()
-    two.tick(ITEM, "bob")
+    state_record.tick(two, ITEM, "bob")
     assert one.changed_on_disk()
     assert one.refresh_if_changed() and one.state.item(ITEM).done
     assert not one.changed_on_disk()
@@ -136,7 +138,7 @@ def test_recorded_results_round_trip(store):
         (Evidence("TLS 1.0", "refused", "accepted", False),), {"negotiated": "TLSv1"}, {}, 12.5,
         datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
     )
-    store.record_results([result])
+    state_record.record_results(store, [result])
     loaded = StateStore(store.path, "production", "test").load().results["http.tls-versions"]
     assert loaded.status is Status.FAIL and loaded.evidence[0].actual == "accepted"
     assert loaded.raw == {"negotiated": "TLSv1"} and loaded.started_at == result.started_at
@@ -148,12 +150,12 @@ def test_recorded_results_round_trip(store):
 def test_hand_edited_wrong_type_is_refused_before_anything_is_written(store, state_path):
     """The write path used to apply the change, write the file and the audit line, and only
     then complain that the file was bad ("nothing was written")."""
-    store.tick(ITEM, "alice")
+    state_record.tick(store, ITEM, "alice")
     edited = state_path.read_text().replace("done = true", 'done = "yes"')
     state_path.write_text(edited)
     audit_before = store.audit_path.read_text()
     with pytest.raises(StateError, match="done must be true or false") as caught:
-        StateStore(state_path, "production", "test").tick("security.network.cors", "bob")
+        state_record.tick(StateStore(state_path, "production", "test"), "security.network.cors", "bob")
     assert caught.value.line == edited.splitlines().index('done = "yes"') + 1  # the key's line, not the table's
     assert state_path.read_text() == edited
     assert store.audit_path.read_text() == audit_before
@@ -192,7 +194,7 @@ def test_unknown_items_keys_and_comments_survive_a_write(store, state_path):
         '# kept: top comment\nchecklist = "production"\nenvironment = "test"\nowner_team = "platform"\n\n'
         '# kept: an item this checklist no longer has\n[items."security.removed-item"]\ndone = true\nextra = 5\n'
     )
-    store.tick(ITEM, "alice")
+    state_record.tick(store, ITEM, "alice")
     after = state_path.read_text()
     data = tomllib.loads(after)
     assert data["owner_team"] == "platform"
@@ -209,8 +211,8 @@ def test_hand_written_inline_tables_get_a_valid_file(store, state_path):
         f'"{ITEM}" = {{ done = true, by = "ann", history = [{{ action = "tick", by = "ann", at = 2026-11-01T00:00:00Z }}] }}\n'
         '"security.network.cors" = { note = "inline" }\n'
     )
-    store.untick(ITEM, "bob", "regressed")
-    store.tick("security.network.cors", "bob")
+    state_record.untick(store, ITEM, "bob", "regressed")
+    state_record.tick(store, "security.network.cors", "bob")
     data = tomllib.loads(state_path.read_text())  # parses
     assert [h["by"] for h in data["items"][ITEM]["history"]] == ["ann", "bob"]
     assert data["items"]["security.network.cors"]["note"] == "inline" and data["items"]["security.network.cors"]["done"]
@@ -220,7 +222,7 @@ def test_hand_written_inline_tables_get_a_valid_file(store, state_path):
 
 def test_top_level_inline_items_table_gets_a_valid_file(store, state_path):
     state_path.write_text(f'items = {{ "{ITEM}" = {{ done = true }} }}\nchecklist = "production"\n')
-    store.tick("security.network.cors", "bob")
+    state_record.tick(store, "security.network.cors", "bob")
     data = tomllib.loads(state_path.read_text())
     assert data["checklist"] == "production" and data["items"][ITEM] == {"done": True}
     assert data["items"]["security.network.cors"]["done"] is True
@@ -228,7 +230,7 @@ def test_top_level_inline_items_table_gets_a_valid_file(store, state_path):
 
 def test_comment_only_file_gets_its_header_and_keeps_the_comment(store, state_path):
     state_path.write_text("# started by hand\n")
-    store.tick(ITEM, "alice")
+    state_record.tick(store, ITEM, "alice")
     text = state_path.read_text()
     assert text.startswith("# started by hand\n")
     data = tomllib.loads(text)
@@ -236,10 +238,10 @@ def test_comment_only_file_gets_its_header_and_keeps_the_comment(store, state_pa
 
 
 def test_state_of_another_environment_is_refused(state_path):
-    StateStore(state_path, "production", "staging").tick(ITEM, "alice")
+    state_record.tick(StateStore(state_path, "production", "staging"), ITEM, "alice")
     before = state_path.read_text()
     with pytest.raises(StateError, match="environment 'staging', not 'production'") as caught:
-        StateStore(state_path, "production", "production").tick("security.network.cors", "bob")
+        state_record.tick(StateStore(state_path, "production", "production"), "security.network.cors", "bob")
     assert caught.value.line == before.splitlines().index('environment = "staging"') + 1
     assert state_path.read_text() == before
 
@@ -272,21 +274,21 @@ def test_unwritable_state_location_is_a_user_error_and_records_nothing(tmp_path)
     blocker.write_text("a file where a directory should be")
     store = StateStore(blocker / "s.toml", "production", "test")
     with pytest.raises(StateError, match="cannot write the state there") as caught:
-        store.tick(ITEM, "alice")
+        state_record.tick(store, ITEM, "alice")
     assert "LINKFLOW_CONSOLE_DATA" in (caught.value.fix or "")
     assert blocker.read_text() == "a file where a directory should be"
 
 
 def test_tick_without_a_note_keeps_the_items_note(store):
-    store.add_note(ITEM, "alice", "cert renewed 2026-11-01")
-    store.tick(ITEM, "bob")
+    state_record.add_note(store, ITEM, "alice", "cert renewed 2026-11-01")
+    state_record.tick(store, ITEM, "bob")
     assert store.state.item(ITEM).note == "cert renewed 2026-11-01"
-    store.untick(ITEM, "bob", "cipher list regressed")
+    state_record.untick(store, ITEM, "bob", "cipher list regressed")
     assert store.state.item(ITEM).note == "cipher list regressed"
 
 
 def test_toml_special_and_unicode_notes_round_trip(store, state_path):
     note = 'he said "ok" ]] [[items]] \\n literal\nsecond line ✓ 日本語 🚀 \t tab # not a comment'
-    store.tick(ITEM, "zoë", note)
+    state_record.tick(store, ITEM, "zoë", note)
     reread = StateStore(state_path, "production", "test").load().item(ITEM)
     assert reread.note == note and reread.by == "zoë" and reread.history[-1].text == note

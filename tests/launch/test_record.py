@@ -1,4 +1,4 @@
-"""Launch data through StateStore.mutate: audited, and resumed by a new store on the same file."""
+"""Launch data as events: audited, and resumed by a new store on the same file."""
 
 from __future__ import annotations
 
@@ -48,8 +48,8 @@ def test_every_launch_change_is_in_the_audit_log(session) -> None:
     record.start_clock(session.store, "alice", T0)
     record.complete_checkin(session.store, schedule, ERRORS_15M, "alice")
     record.add_log_entry(session.store, "bob", "note", "all quiet")
-    actions = [(e["action"], e["by"]) for e in session.store.audit_entries()]
-    assert actions == [("launch-start", "alice"), ("launch-checkin", "alice"), ("launch-log", "bob")]
+    actions = [(e["kind"], e["target"], e["by"]) for e in session.store.audit_entries()]
+    assert actions == [("launch-start", "launch", "alice"), ("checkin-done", ERRORS_15M, "alice"), ("log", "launch", "bob")]
 
 
 def test_t0_is_set_once_unless_forced(session) -> None:
@@ -58,7 +58,8 @@ def test_t0_is_set_once_unless_forced(session) -> None:
         record.start_clock(session.store, "bob", FROZEN)
     record.start_clock(session.store, "bob", FROZEN, force=True)
     assert launch_data(session.store.state).t0 == FROZEN
-    assert session.store.audit_entries()[-1]["previous"].startswith("2026-11-26 08:25")
+    starts = [e for e in session.store.audit_entries() if e["kind"] == "launch-start"]
+    assert [e["fields"]["t0"] for e in starts] == ["2026-11-26T08:25:00+00:00", "2026-11-26T09:30:00+00:00"]  # the old T0 kept
 
 
 def test_check_ins_need_a_running_clock_and_a_known_id(session) -> None:
@@ -116,6 +117,6 @@ def test_a_check_in_done_by_mistake_can_be_reopened_and_the_audit_keeps_both(ses
     views = {v.checkin.id: v for v in checkin_views(schedule, launch_data(session.store.load()), FROZEN)}
     assert views[ERRORS_15M].done is None and views[ERRORS_15M].phase is Phase.OVERDUE
     actions = [line for line in session.store.audit_path.read_text().splitlines() if ERRORS_15M in line]
-    assert len(actions) == 2 and "launch-checkin-reopened" in actions[1] and '"was_done_by": "alice"' in actions[1]
+    assert len(actions) == 2 and '"kind":"checkin-reopen"' in actions[1] and '"was_done_by":"alice"' in actions[1]
     with pytest.raises(UserError, match="is not done"):
         record.reopen_checkin(session.store, schedule, ERRORS_15M, "bob")

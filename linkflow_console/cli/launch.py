@@ -41,10 +41,10 @@ def add_launch_commands(sub: argparse._SubParsersAction, common: argparse.Argume
 
 
 def _open(args: argparse.Namespace):
-    from linkflow_console.cli import session_from
+    from linkflow_console.cli.common import open_session
     from linkflow_console.launch.schedule import schedule_for
 
-    session = session_from(args)
+    session = open_session(args)
     return session, schedule_for(session.checklist, session.checklist_path, args.schedule)
 
 
@@ -55,7 +55,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     session, _ = _open(args)
     t0 = parse_moment(args.at, session.clock())
     start_clock(session.store, session.operator, t0, force=args.force)
-    sys.stdout.write(f"launch clock started: T0 {stamp(t0)} ({session.operator}) -> {session.store.path}\n")
+    sys.stdout.write(f"launch clock started: T0 {stamp(t0)} ({session.operator}) -> {session.store.location}\n")
     return 0
 
 
@@ -93,7 +93,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     session, _ = _open(args)
     kind = args.kind or (str(LogKind.DECISION) if args.decision else str(LogKind.NOTE))
     add_log_entry(session.store, session.operator, kind, args.text, args.decision)
-    sys.stdout.write(f"logged {args.decision or kind} ({session.operator}) -> {session.store.path}\n")
+    sys.stdout.write(f"logged {args.decision or kind} ({session.operator}) -> {session.store.location}\n")
     return 0
 
 
@@ -103,8 +103,8 @@ def cmd_checkin(args: argparse.Namespace) -> int:
     session, schedule = _open(args)
     if args.reopen:
         reopen_checkin(session.store, schedule, args.checkin, session.operator)
-        sys.stdout.write(f"check-in {args.checkin} reopened ({session.operator}) -> {session.store.path}\n")
+        sys.stdout.write(f"check-in {args.checkin} reopened ({session.operator}) -> {session.store.location}\n")
         return 0
     complete_checkin(session.store, schedule, args.checkin, session.operator, args.note)
-    sys.stdout.write(f"check-in {args.checkin} done ({session.operator}) -> {session.store.path}\n")
+    sys.stdout.write(f"check-in {args.checkin} done ({session.operator}) -> {session.store.location}\n")
     return 0

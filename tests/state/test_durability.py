@@ -10,11 +10,12 @@ from pathlib import Path
 
 WRITER = """
 import sys
+from linkflow_console.state import record as state_record
 from linkflow_console.state import StateStore
 store = StateStore(sys.argv[1], "production", "crash")
 prefix, start, count = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 for n in range(start, start + count):
-    store.tick(f"{prefix}.item-{n}", prefix, f"note {n}")
+    state_record.tick(store, f"{prefix}.item-{n}", prefix, f"note {n}")
     print(n, flush=True)
 """
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from linkflow_console.state import record as state_record
 from linkflow_console.launch.model import (
     LaunchData,
     Phase,
@@ -107,10 +108,10 @@ def test_go_no_go_holds_on_launch_day_items_and_blockers_even_when_waived(sessio
     assert "security.auth.jwt-secret" in held  # a blocker elsewhere
     assert "security.auth.password-hashing" not in held  # high, not launch day
     for item_id in held:
-        store.tick(item_id, "alice")
+        state_record.tick(store, item_id, "alice")
     assert go_no_go(session.checklist, session.views()).go
-    store.untick("security.auth.jwt-secret", "alice")
-    store.waive("security.auth.jwt-secret", "alice", "rotating next week", "bob", FROZEN.date() + timedelta(days=7))
+    state_record.untick(store, "security.auth.jwt-secret", "alice")
+    state_record.waive(store, "security.auth.jwt-secret", "alice", "rotating next week", "bob", FROZEN.date() + timedelta(days=7))
     verdict = go_no_go(session.checklist, session.views())
     assert [(v.item.id, str(v.shown)) for v in verdict.holding] == [("security.auth.jwt-secret", "waived")]
 

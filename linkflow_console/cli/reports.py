@@ -1,0 +1,151 @@
+"""Read-side commands: status, export, check, probes, runbook."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from linkflow_console.cli.common import open_session, rich_console, write_output
+from linkflow_console.errors import UserError
+from linkflow_console.exitcodes import EXIT_GATE, EXIT_OK
+from linkflow_console.state import record
+from linkflow_console.text import safe_text
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from linkflow_console.reports.tables import status_table
+
+    session = open_session(args)
+    where = f"environment {session.environment}, state {session.store.location}\n"
+    (sys.stdout if sys.stdout.isatty() else sys.stderr).write(where)  # piped output stays the table alone
+    rich_console().print(status_table(session.checklist, session.views(), session.environment, session.store.location))
+    unknown = sorted(i for i in session.store.state.items if i not in session.checklist)
+    if unknown:  # kept in the file (a renamed item's history is not thrown away), but said
+        sys.stderr.write(f"note: {len(unknown)} item(s) recorded in the state are not in this checklist "
+                         f"(kept, not counted): {safe_text(', '.join(unknown), one_line=True)}\n")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from linkflow_console.reports import export
+
+    session = open_session(args)
+    links = None
+    if args.runbook_links:
+        from linkflow_console.runbooks import RunbookLibrary
+
+        links = RunbookLibrary(session.runbooks_dir).links(session.checklist)
+    views = session.views()
+    now = session.clock()
+    if args.format == "json":
+        text = export.to_json(session.checklist, views, session.store.state, environment=session.environment, now=now, runbook_links=links) + "\n"
+    else:
+        from linkflow_console.launch.model import log_lines
+
+        text = export.to_markdown(
+            session.checklist, views, environment=session.environment, now=now,
+            runbook_links=links, launch_lines=log_lines(session.store.state),
+        )
+    write_output(text, args.output)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    if not getattr(args, "profile", None):
+        raise UserError("check needs a profile", fix="pass --profile FILE (see the README's profile section)")
+    import asyncio
+
+    from linkflow_console.reports import check as report
+    from linkflow_console.runner import run_sweep
+
+    if args.output:  # refused before the sweep, so a typo costs nothing and records nothing
+        from linkflow_console.fileio import check_output_path
+
+        check_output_path(args.output)
+    session = open_session(args)
+    from linkflow_console.probes.kubernetes.loader import with_stdin
+
+    session.profile = with_stdin(session.profile, sys.stdin)  # kubernetes.manifests = ["-"]
+    only = {session.require_item(i) for i in args.only} if args.only else None
+    items = [i for i in session.checklist.all_items() if not only or i.id in only]
+    started = session.clock()
+    since = _since(args, started)
+    results = asyncio.run(run_sweep(session, [p for item in items for p in item.probes]))
+    finished = session.clock()
+    record.record_results(session.store, results.values())
+    changed = _changes(session, since)
+    views = session.views()
+    check_rows = report.rows(session.checklist, views, only)
+    if args.format == "json":
+        text = report.to_json(check_rows, session.profile.name, started, finished) + "\n"
+        if since is not None:  # the JSON contract only gains fields
+            import json
+
+            from linkflow_console.reports.changes import to_json_fields
+
+            text = json.dumps({**json.loads(text), **to_json_fields(changed, since)}, indent=2, ensure_ascii=False) + "\n"
+        write_output(text, args.output)
+    elif args.format == "junit":
+        write_output(report.to_junit(check_rows, session.profile.name, started, finished), args.output)
+    else:
+        from linkflow_console.reports.tables import check_table
+
+        if args.output:
+            import io
+
+            from rich.console import Console
+
+            console = Console(file=io.StringIO(), width=160)
+            console.print(check_table(check_rows))
+            write_output(console.file.getvalue(), args.output)
+        else:
+            rich_console().print(check_table(check_rows))
+    if since is not None and args.format != "json":
+        from linkflow_console.reports.changes import to_lines
+
+        out = sys.stdout if args.format == "table" and not args.output else sys.stderr
+        out.write("\n".join(to_lines(changed, since)) + "\n")
+    failed = report.gate_failed(check_rows, args.fail_on)
+    if failed:
+        sys.stderr.write(f"check: {len(failed)} item(s) at or above '{args.fail_on}': {', '.join(r.view.item.id for r in failed)}\n")
+    return EXIT_GATE if failed else EXIT_OK
+
+
+def _since(args: argparse.Namespace, now):
+    """The moment `--since` names (checked before the sweep: bad input costs no probing)."""
+    if not getattr(args, "since", None):
+        return None
+    from linkflow_console.reports.changes import parse_since
+
+    return parse_since(args.since, now)
+
+
+def _changes(session, since) -> list:
+    if since is None:
+        return []
+    from linkflow_console.reports.changes import changes_since
+
+    return changes_since(session.store.events_since(0)[0], since)
+
+
+def cmd_probes(args: argparse.Namespace) -> int:
+    from linkflow_console.reports.tables import probes_table
+
+    session = open_session(args)
+    rich_console().print(probes_table(session.checklist))
+    return EXIT_OK
+
+
+def cmd_runbook(args: argparse.Namespace) -> int:
+    from rich.markdown import Markdown
+
+    from linkflow_console.runbooks import RunbookLibrary, failing_first
+
+    session = open_session(args)
+    item = session.checklist.get(session.require_item(args.item))
+    assert item is not None
+    section = RunbookLibrary(session.runbooks_dir).section_for(item)
+    if section is None:
+        raise UserError(f"no runbook for {item.id}", fix="add a section to the runbooks (see the README)")
+    rich_console().print(Markdown(safe_text(failing_first(section, session.views()[item.id]))))  # a team's runbook file: no raw escapes
+    return EXIT_OK
