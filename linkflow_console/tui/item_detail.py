@@ -168,8 +168,11 @@ class ItemDetail(ScrollView, can_focus=True):
         index = y + self.scroll_offset.y
         if index >= len(self._lines):
             return Strip.blank(self.size.width, self.rich_style)
-        width = self.scrollable_content_region.width
-        return self._lines[index].crop(self.scroll_offset.x, self.scroll_offset.x + width).extend_cell_length(width, self.rich_style)
+        width, base = self.scrollable_content_region.width, self.rich_style
+        # Lines rendered by rich leave plain text with no style at all; Textual's line filters
+        # (NO_COLOR's monochrome filter) expect every segment to carry one, so the widget's own
+        # style goes under each line, as Textual's RichLog does.
+        return self._lines[index].crop(self.scroll_offset.x, self.scroll_offset.x + width).apply_style(base).extend_cell_length(width, base)
 
     @property
     def plain_text(self) -> str:
