@@ -38,12 +38,12 @@ class LinkflowConsole(App[int]):
         self.add_mode(LAUNCH_MODE, self._launch_screen)
 
     def _checklist_screen(self):
-        from linkflow_console.tui.checklist_screen import ChecklistScreen
+        from linkflow_console.tui.screens.checklist import ChecklistScreen
 
         return ChecklistScreen(self.session, self.runbooks)
 
     def _launch_screen(self):
-        from linkflow_console.tui.launch_screen import LaunchScreen  # loaded when first opened
+        from linkflow_console.tui.screens.launch import LaunchScreen  # loaded when first opened
 
         return LaunchScreen(self.session)
 
@@ -70,7 +70,7 @@ class LinkflowConsole(App[int]):
         self.switch_mode(CHECKLIST_MODE if self.current_mode == LAUNCH_MODE else LAUNCH_MODE)
 
     def jump_to_item(self, item_id: str) -> None:
-        from linkflow_console.tui.checklist_screen import ChecklistScreen
+        from linkflow_console.tui.screens.checklist import ChecklistScreen
 
         def select() -> None:
             screen = self.screen
@@ -90,7 +90,7 @@ def _item_jump_provider():
 
 def run_tui(args: argparse.Namespace) -> int:
     from linkflow_console.cli import EXIT_INTERNAL, session_from
-    from linkflow_console.tui.error_screen import ErrorApp
+    from linkflow_console.tui.screens.error import ErrorApp
 
     try:
         session = session_from(args)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from linkflow_console.tui.checklist_screen import ChecklistScreen
-from linkflow_console.tui.item_detail import ItemDetail
+from linkflow_console.tui.screens.checklist import ChecklistScreen
+from linkflow_console.tui.widgets.item_detail import ItemDetail
 from tests.tui.conftest import make_app, settle
 
 

@@ -8,11 +8,11 @@ from textual.widgets import MarkdownViewer
 
 from linkflow_console.probes.base import Evidence, ProbeResult, Status
 from linkflow_console.state import StateStore
-from linkflow_console.tui.checklist_screen import ChecklistScreen
-from linkflow_console.tui.checklist_tree import ChecklistTree
-from linkflow_console.tui.item_detail import ItemDetail
-from linkflow_console.tui.runbook_screen import RunbookScreen
-from linkflow_console.tui.runbook_search import RunbookSearch
+from linkflow_console.tui.screens.checklist import ChecklistScreen
+from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
+from linkflow_console.tui.widgets.item_detail import ItemDetail
+from linkflow_console.tui.screens.runbook import RunbookScreen
+from linkflow_console.tui.dialogs.runbook_search import RunbookSearch
 from tests.tui.conftest import make_app, settle
 
 

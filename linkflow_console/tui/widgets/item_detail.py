@@ -19,7 +19,7 @@ from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.runbooks import RunbookSection
 from linkflow_console.status import ItemView, Shown
 from linkflow_console.timefmt import ago
-from linkflow_console.tui.checklist_tree import SHOWN_STYLES
+from linkflow_console.tui.widgets.checklist_tree import SHOWN_STYLES
 
 RESULT_STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
 RESULT_GLYPHS = {Status.PASS: "✔", Status.WARN: "!", Status.FAIL: "✘", Status.ERROR: "?", Status.SKIPPED: "-"}

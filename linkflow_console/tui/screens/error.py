@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from linkflow_console.errors import UserError
-from linkflow_console.tui.key_bar import KeyBar
+from linkflow_console.tui.widgets.key_bar import KeyBar
 
 
 class ErrorApp(App[int]):

@@ -19,12 +19,12 @@ from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
 from linkflow_console.status import FILTERS, ItemView, all_views, overall_progress
 from linkflow_console.timefmt import ago
-from linkflow_console.tui.checklist_tree import ChecklistTree
-from linkflow_console.tui.form_dialog import Field, FormDialog
-from linkflow_console.tui.item_detail import ItemDetail
+from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
+from linkflow_console.tui.dialogs.form import Field, FormDialog
+from linkflow_console.tui.widgets.item_detail import ItemDetail
 from linkflow_console.tui.state_sync import StateSync
 from linkflow_console.tui.messages import ItemHighlighted, ProbeFinished, StateChanged, SweepFinished
-from linkflow_console.tui.key_bar import KeyBar
+from linkflow_console.tui.widgets.key_bar import KeyBar
 
 STATUS_FILTERS = list(FILTERS)  # all, open, done, waived, failing
 DISK_POLL_SECONDS = 1.5
@@ -377,14 +377,14 @@ class ChecklistScreen(StateSync, Screen):
 
     # -- runbooks ------------------------------------------------------------------------
     def action_open_runbook(self) -> None:
-        from linkflow_console.tui.runbook_screen import RunbookScreen
+        from linkflow_console.tui.screens.runbook import RunbookScreen
 
         item_id = self.query_one("#tree", ChecklistTree).current_item_id()
         item = self.session.checklist.get(item_id) if item_id else None
         self.app.push_screen(RunbookScreen(self.runbooks, item, self.views.get(item_id) if item_id else None))
 
     def action_search_runbooks(self) -> None:
-        from linkflow_console.tui.runbook_search import RunbookSearch
+        from linkflow_console.tui.dialogs.runbook_search import RunbookSearch
 
         def jump(anchor: str | None) -> None:
             if anchor and anchor in self.session.checklist:

@@ -33,19 +33,17 @@ from linkflow_console.launch.report import stamp
 from linkflow_console.launch.probing import configured, probes_due, run_and_record, sample_live
 from linkflow_console.launch.schedule import Schedule, schedule_for
 from linkflow_console.session import Session
-from linkflow_console.tui.form_dialog import Field, FormDialog
-from linkflow_console.tui.launch_widgets import (
-    CheckinDetail,
-    CheckinGrid,
-    ClockBar,
-    GoBoard,
-    LivePanel,
-    WarRoomLog,
-    WeekTable,
-)
+from linkflow_console.tui.dialogs.form import Field, FormDialog
+from linkflow_console.tui.widgets.checkin_detail import CheckinDetail
+from linkflow_console.tui.widgets.checkin_grid import CheckinGrid
+from linkflow_console.tui.widgets.clock_bar import ClockBar
+from linkflow_console.tui.widgets.go_board import GoBoard
+from linkflow_console.tui.widgets.live_panel import LivePanel
+from linkflow_console.tui.widgets.war_room_log import WarRoomLog
+from linkflow_console.tui.widgets.week_table import WeekTable
 from linkflow_console.tui.state_sync import StateSync
 from linkflow_console.tui.messages import StateChanged
-from linkflow_console.tui.key_bar import KeyBar
+from linkflow_console.tui.widgets.key_bar import KeyBar
 
 TICK_SECONDS = 15.0  # the clock shows minutes; check-ins come due on minute boundaries
 WIDE_MIN_WIDTH = 150
