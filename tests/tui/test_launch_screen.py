@@ -136,9 +136,10 @@ async def test_add_log_entries(state_path: Path) -> None:
         screen = await open_launch(app, pilot)
         await pilot.press("r", *"rolled back the webhook worker", "enter")
         await settle(app, pilot)
-        await pilot.press("g", *"maybe", "enter", *"error rate over 1 %", "enter")
-        assert isinstance(app.screen, FormDialog)  # refused: "maybe" is not a decision
-        await pilot.press(*["backspace"] * 5, *"rollback", "enter", "enter")
+        await pilot.press("g", "tab", *"error rate over 1 %", "enter")
+        assert isinstance(app.screen, FormDialog)  # refused: no decision chosen, and none is by default
+        assert "choose one: go, no-go, rollback" in str(app.screen.query_one("#form-error").render())
+        await pilot.press("down", "down", "enter", "enter")  # rollback, then the entry already typed
         await settle(app, pilot)
         assert "rolled back the webhook worker" in str(screen.query_one("#log-entries").render())
     log = launch_data(session.store.load()).log

@@ -17,7 +17,7 @@ from linkflow_console.probes.base import ProbeResult
 from linkflow_console.probes.catalog import PROBES
 from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
-from linkflow_console.status import FILTERS, ItemView, all_views, overall_progress
+from linkflow_console.status import FILTERS, ItemView, all_views, overall_progress, probe_counts, still_open_after_tick
 from linkflow_console.timefmt import ago
 from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
 from linkflow_console.tui.dialogs.form import Field, FormDialog
@@ -26,7 +26,7 @@ from linkflow_console.tui.state_sync import StateSync
 from linkflow_console.tui.messages import ItemHighlighted, ProbeFinished, StateChanged, SweepFinished
 from linkflow_console.tui.widgets.key_bar import KeyBar
 
-STATUS_FILTERS = list(FILTERS)  # all, open, done, waived, failing
+STATUS_FILTERS = list(FILTERS)  # all, open, done, waived, failing, could not tell
 DISK_POLL_SECONDS = 1.5
 RESULTS_REPAINT_SECONDS = 0.2
 DETAIL_DELAY_SECONDS = 0.08  # under the ~100 ms a person notices; longer than a key repeat
@@ -117,11 +117,11 @@ class ChecklistScreen(StateSync, Screen):
 
     def update_progress(self) -> None:
         progress = overall_progress(self.session.checklist, self.views)
-        failing = sum(1 for i in self.session.checklist.items() if self.views[i.id].failing)
+        counts = probe_counts(self.views[i.id] for i in self.session.checklist.items())
         tree = self.query_one("#tree", ChecklistTree)
         text = f"Overall {progress} {progress.bar(16)} {progress.ratio:4.0%}"
-        if failing:
-            text += f"  ✘ {failing} failing"
+        if counts:
+            text += f"  {counts}"
         if tree.status_filter != "all" or tree.text_filter:
             text += f"  [filter: {tree.status_filter}{' / ' + tree.text_filter if tree.text_filter else ''}]"
         self.query_one("#overall-label", Label).update(text)
@@ -191,20 +191,30 @@ class ChecklistScreen(StateSync, Screen):
         store, who = self.session.store, self.session.operator
         if store.state.item(item_id).done:
             self.record(lambda: store.untick(item_id, who), f"Unticked {item_id}")
-        else:
-            self.record(lambda: store.tick(item_id, who), f"Ticked {item_id}")
+            return
+        view = self.views[item_id]
+        if view.item.severity == "blocker":  # a blocker ticked by hand needs evidence (a note or a link)
+            self.ask_then_record(
+                FormDialog("Tick a blocker", [Field("note", "Evidence (a note or a link):", "how was it checked? e.g. a ticket URL")],
+                           f"{item_id}: a blocker ticked by hand is recorded with its evidence"),
+                lambda values: (lambda: store.tick(item_id, who, values["note"]), self.tick_message(item_id)),
+            )
+            return
+        self.record(lambda: store.tick(item_id, who), self.tick_message(item_id), "warning" if view.failing else "information")
+
+    def tick_message(self, item_id: str) -> str:
+        why = still_open_after_tick(self.views[item_id])
+        return f"Ticked {item_id}; {why}" if why else f"Ticked {item_id}"
 
     def action_note(self) -> None:
         item_id = self.current_item()
         if item_id is None:
             return
         store, who = self.session.store, self.session.operator
-
-        def save(values: dict[str, str] | None) -> None:
-            if values:
-                self.record(lambda: store.add_note(item_id, who, values["note"]), f"Noted {item_id}")
-
-        self.app.push_screen(FormDialog("Note", [Field("note", "Note:", "what did you see or do?")], item_id), save)
+        self.ask_then_record(
+            FormDialog("Note", [Field("note", "Note:", "what did you see or do?")], item_id),
+            lambda values: (lambda: store.add_note(item_id, who, values["note"]), f"Noted {item_id}"),
+        )
 
     def action_na(self) -> None:
         item_id = self.current_item()
@@ -214,12 +224,10 @@ class ChecklistScreen(StateSync, Screen):
         if store.state.item(item_id).is_na:
             self.record(lambda: store.clear_na(item_id, who), f"{item_id} is applicable again")
             return
-
-        def save(values: dict[str, str] | None) -> None:
-            if values:
-                self.record(lambda: store.set_na(item_id, who, values["reason"]), f"{item_id} marked N/A")
-
-        self.app.push_screen(FormDialog("Not applicable", [Field("reason", "Reason:", "why this does not apply")], item_id), save)
+        self.ask_then_record(
+            FormDialog("Not applicable", [Field("reason", "Reason:", "why this does not apply")], item_id),
+            lambda values: (lambda: store.set_na(item_id, who, values["reason"]), f"{item_id} marked N/A"),
+        )
 
     def action_waive(self) -> None:
         item_id = self.current_item()
@@ -230,20 +238,16 @@ class ChecklistScreen(StateSync, Screen):
             self.record(lambda: store.unwaive(item_id, who), f"Waiver removed from {item_id}")
             return
 
-        def save(values: dict[str, str] | None) -> None:
-            if values:
-                until = date.fromisoformat(values["until"])
-                self.record(
-                    lambda: store.waive(item_id, who, values["reason"], values["owner"], until),
-                    f"{item_id} waived until {until}",
-                )
+        def waive(values: dict[str, str]):
+            until = date.fromisoformat(values["until"])
+            return lambda: store.waive(item_id, who, values["reason"], values["owner"], until), f"{item_id} waived until {until}"
 
         fields = [
             Field("reason", "Reason:", "the accepted risk"),
             Field("owner", "Owner:", "who closes it", value=who),
             Field("until", "Until (YYYY-MM-DD):", "2026-12-31", check=_future_date),
         ]
-        self.app.push_screen(FormDialog("Waive", fields, item_id), save)
+        self.ask_then_record(FormDialog("Waive", fields, item_id), waive)
 
     # -- filters -------------------------------------------------------------------------
     def action_filter_text(self) -> None:

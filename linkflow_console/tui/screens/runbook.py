@@ -27,7 +27,7 @@ def document_for(runbooks: RunbookLibrary, item: Item | None, view: ItemView | N
     runbook = runbooks.file_named(section.path.name)
     assert runbook is not None
     text = runbook.text
-    if view is not None and view.failing:
+    if view is not None and view.has_probe_trouble:
         heading = re.compile(r"^## .*\{#" + re.escape(section.anchor) + r"\}\s*$", re.MULTILINE)
         match = heading.search(text)
         if match:

@@ -10,7 +10,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from linkflow_console.checklist.model import Checklist, Item, Section
-from linkflow_console.status import COMPLETE, FILTERS, ItemView, Shown, section_progress
+from linkflow_console.status import COMPLETE, FILTERS, ItemView, Shown, probe_counts, section_progress
 from linkflow_console.tui.messages import ItemHighlighted
 
 LAZY_THRESHOLD = 400  # items; above this, sections fill in when expanded
@@ -43,11 +43,11 @@ def item_label(view: ItemView) -> Text:
 
 def section_label(section: Section, views: dict[str, ItemView]) -> Text:
     progress = section_progress(section, views)
-    failing = sum(views[i.id].shown in (Shown.FAIL, Shown.ERROR) for i in section.items())
+    counts = probe_counts(views[i.id] for i in section.items())
     label = Text(section.title, style="bold")
     label.append(f"  {progress}", style="green" if progress.done == progress.total else "")
-    if failing:
-        label.append(f"  ✘{failing}", style="bold red")
+    if counts:
+        label.append(f"  {counts.short}", style="bold red" if counts.failing else "magenta")
     return label
 
 
@@ -75,9 +75,7 @@ class ChecklistTree(Tree[NodeData]):
     # -- building -----------------------------------------------------------------------
     def matches(self, item: Item) -> bool:
         allowed = FILTERS[self.status_filter]
-        if self.views[item.id].shown not in allowed and not any(
-            self.views[c.id].shown in allowed for c in item.children
-        ):
+        if not allowed(self.views[item.id]) and not any(allowed(self.views[c.id]) for c in item.children):
             return False
         needle = self.text_filter.lower()
         return not needle or needle in item.text.lower() or needle in item.id or any(

@@ -17,7 +17,7 @@ from textual.strip import Strip
 
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.runbooks import RunbookSection
-from linkflow_console.status import ItemView, Shown
+from linkflow_console.status import NOT_RUN_GLYPH, ItemView, Shown
 from linkflow_console.timefmt import ago
 from linkflow_console.tui.widgets.checklist_tree import SHOWN_STYLES
 
@@ -67,7 +67,7 @@ def render_item(view: ItemView, now: datetime, probe_titles: Callable[[str], str
     lines.append(Text(item.text, style="bold"))
     status = Text("Status: ")
     status.append(f"{view.glyph} {SHOWN_WORDS[view.shown]}", style=SHOWN_STYLES[view.shown])
-    if view.failing and view.shown in (Shown.WAIVED, Shown.NA, Shown.DONE):
+    if view.has_probe_trouble and view.shown in (Shown.WAIVED, Shown.NA, Shown.DONE):
         status.append(f"  (probe says {view.probe_status})", style="bold red")
     lines.append(status)
     if manual.done:
@@ -90,7 +90,7 @@ def render_item(view: ItemView, now: datetime, probe_titles: Callable[[str], str
             if probe_id in by_id:
                 lines.append(result_block(by_id[probe_id], now))
             else:
-                lines.append(Text(f"… {probe_id}: not run yet ({probe_titles(probe_id)}); {run_hint}", style="dim"))
+                lines.append(Text(f"{NOT_RUN_GLYPH} {probe_id}: never run ({probe_titles(probe_id)}); {run_hint}", style="dim"))
     if manual.history:
         lines.append(Text(""))
         lines.append(Text("History", style="bold underline"))
