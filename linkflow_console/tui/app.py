@@ -25,7 +25,7 @@ class LinkflowConsole(App[int]):
     COMMANDS = App.COMMANDS | {lambda: _item_jump_provider()}
     BINDINGS = [
         Binding("l", "toggle_launch", "Launch day"),
-        Binding("question_mark", "show_help_panel", "Keys", show=False),
+        Binding("question_mark", "toggle_help", "Keys"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -65,6 +65,14 @@ class LinkflowConsole(App[int]):
             pass
         sys.stderr.write(f"linkflow-console: internal error; details written to {path}\n")
         self._exit_renderables.clear()
+
+    def action_toggle_help(self) -> None:
+        from linkflow_console.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen("Launch" if self.current_mode == LAUNCH_MODE else "Checklist"))
 
     def action_toggle_launch(self) -> None:
         self.switch_mode(CHECKLIST_MODE if self.current_mode == LAUNCH_MODE else LAUNCH_MODE)

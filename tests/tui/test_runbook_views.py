@@ -8,6 +8,8 @@ from textual.widgets import MarkdownViewer
 
 from linkflow_console.probes.base import Evidence, ProbeResult, Status
 from linkflow_console.state import StateStore
+from linkflow_console.paths import data_dir
+from linkflow_console.tui.dialogs.code_picker import code_blocks
 from linkflow_console.tui.screens.checklist import ChecklistScreen
 from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
 from linkflow_console.tui.widgets.item_detail import ItemDetail
@@ -118,6 +120,15 @@ async def test_copy_a_command_from_the_runbook(app):
         from textual.widgets import OptionList
 
         assert await settle(pilot, lambda: bool(pilot.app.screen.query(OptionList)))
+        picker = pilot.app.screen
+        item = pilot.app.session.checklist.get("infrastructure.redis.memory-limits")
+        section = pilot.app.runbooks.section_for(item)
+        assert picker.blocks and all(block in section.markdown for block in picker.blocks)  # the item's own, not the file's
+        assert len(picker.blocks) < len(code_blocks(section.path.read_text(encoding="utf-8")))
         await pilot.press("enter")
         assert await settle(pilot, lambda: bool(pilot.app.clipboard))
         assert "redis-cli" in pilot.app.clipboard or "maxmemory" in pilot.app.clipboard
+        # no clipboard can be reached from a headless test: it says so and names the file holding the text
+        copied = data_dir() / "copied.txt"
+        assert copied.read_text(encoding="utf-8") == pilot.app.clipboard + "\n"
+        assert any(f"No clipboard can be reached here. The text is in {copied}." in str(n.message) for n in pilot.app._notifications)

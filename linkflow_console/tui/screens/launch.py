@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -153,7 +154,7 @@ class LaunchScreen(StateSync, Screen):
         try:
             self.data = launch_data(self.session.store.state)
         except UserError as exc:
-            self.notify(str(exc), title="Launch data unreadable", severity="error", timeout=10)
+            self.notify(str(exc), title="Launch data unreadable", severity="error", timeout=10, markup=False)
         self.checkins = checkin_views(self.schedule, self.data, now) if self.schedule else []
         views = self.session.views()
         verdict = go_no_go(self.session.checklist, views)
@@ -176,7 +177,7 @@ class LaunchScreen(StateSync, Screen):
     def show_detail(self) -> None:
         detail = self.query_one(CheckinDetail)
         if self.schedule is None:
-            detail.update(f"Launch schedule unusable: {self.schedule_error}")
+            detail.update(Text(f"Launch schedule unusable: {self.schedule_error}"))
         elif self.data.t0 is None:
             detail.update("Check-ins appear once the launch clock is started (t).")
         else:

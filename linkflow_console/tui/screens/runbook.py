@@ -44,12 +44,15 @@ class RunbookScreen(Screen):
     BINDINGS = [
         Binding("escape,q,o", "app.pop_screen", "Back"),
         Binding("t", "toggle_toc", "Contents"),
-        Binding("c", "copy_code", "Copy a command"),
+        Binding("c", "copy_code", "Copy a command of the item"),
     ]
 
     def __init__(self, runbooks: RunbookLibrary, item: Item | None, view: ItemView | None) -> None:
         super().__init__()
         self.markdown_text, self.target_title = document_for(runbooks, item, view)
+        section = runbooks.section_for(item) if item else None
+        self.item_id = item.id if item else ""
+        self.item_commands = code_blocks(section.markdown) if section else []  # `c` offers the item's own, not the file's
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,4 +69,4 @@ class RunbookScreen(Screen):
         viewer.show_table_of_contents = not viewer.show_table_of_contents
 
     def action_copy_code(self) -> None:
-        self.app.push_screen(CodeBlockPicker(code_blocks(self.markdown_text)))
+        self.app.push_screen(CodeBlockPicker(self.item_commands, self.item_id))

@@ -4,6 +4,8 @@ Big checklists build section contents lazily, when a section is first expanded."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
@@ -53,8 +55,12 @@ def section_label(section: Section, views: dict[str, ItemView]) -> Text:
 
 class ChecklistTree(Tree[NodeData]):
     BINDINGS = [
-        Binding("plus", "expand_all", "Expand", show=False),
-        Binding("minus", "collapse_all", "Collapse", show=False),
+        Binding("plus", "expand_all", "Expand all", show=False),
+        Binding("minus", "collapse_all", "Collapse all", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_home", "First line", show=False),
+        Binding("G", "scroll_end", "Last line", show=False),
     ]
 
     def __init__(self, checklist: Checklist, views: dict[str, ItemView], **kwargs) -> None:
@@ -202,10 +208,51 @@ class ChecklistTree(Tree[NodeData]):
         self.post_message(ItemHighlighted(node_id if kind == "item" else None))
 
     def action_expand_all(self) -> None:
+        item_id = self.current_item_id()
         for section_id, node in self.section_nodes.items():
             self.fill(section_id)
             node.expand_all()
+        self.keep_cursor_on(item_id)
 
     def action_collapse_all(self) -> None:
+        item_id = self.current_item_id()
         for node in self.section_nodes.values():
             node.collapse()
+        self.keep_cursor_on(item_id)
+
+    def keep_cursor_on(self, item_id: str | None) -> None:
+        """After lines came or went: the cursor stays on the item, or on its section when the item
+        is folded away (the nearest line shown); the selected item does not change."""
+        if item_id is None:
+            return
+        self._tree_lines  # noqa: B018 - the property rebuilds node line numbers
+        node = self.item_nodes.get(item_id)
+        if node is not None and _shown(node):
+            self.move_cursor(node)
+            self.call_after_refresh(self.scroll_to_node, node, animate=False)
+            return
+        item = self.checklist.get(item_id)
+        section = self.section_nodes.get(item.section_id) if item else None
+        if section is not None:
+            with self.prevent(Tree.NodeHighlighted):  # the item is still the one selected
+                self.move_cursor(section)
+            self.call_after_refresh(self.scroll_to_node, section, animate=False)
+
+    def next_item(self, wanted: Callable[[ItemView], bool]) -> str | None:
+        """The next item after the cursor (wrapping round), in checklist order, whose view is
+        `wanted`; under a filter, only among the items shown."""
+        filtering = bool(self.text_filter) or self.status_filter != "all"
+        order = [item.id for item in self.checklist.all_items() if not filtering or item.id in self.item_nodes]
+        current = self.current_item_id()
+        start = order.index(current) + 1 if current in order else 0
+        return next((i for i in order[start:] + order[:start] if wanted(self.views[i])), None)
+
+
+def _shown(node: TreeNode[NodeData]) -> bool:
+    """Every parent expanded (Tree keeps a stale line number on folded-away nodes)."""
+    parent = node.parent
+    while parent is not None and not parent.is_root:
+        if not parent.is_expanded:
+            return False
+        parent = parent.parent
+    return True
