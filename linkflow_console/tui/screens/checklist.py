@@ -323,9 +323,7 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
             self.query_one("#detail", ItemDetail).focus()  # the tree is hidden: arrows scroll the detail
             return
         tree = self.query_one("#tree", ChecklistTree)
-        tree.focus()
-        if self.selected:
-            self.call_after_refresh(tree.keep_cursor_on, self.selected)
+        tree.focus()  # back where the cursor is, with no Tab needed
 
     def action_next(self, kind: str) -> None:
         tree = self.query_one("#tree", ChecklistTree)

@@ -71,6 +71,7 @@ class ChecklistTree(Tree[NodeData]):
         self.views = views
         self.text_filter = ""
         self.status_filter = "all"
+        self.selected_item: str | None = None  # the last item the cursor was on (kept while folded away)
         self.item_nodes: dict[str, TreeNode[NodeData]] = {}
         self.section_nodes: dict[str, TreeNode[NodeData]] = {}
         self._filled: set[str] = set()
@@ -95,7 +96,7 @@ class ChecklistTree(Tree[NodeData]):
 
     def rebuild(self) -> None:
         """Rebuild after a filter change; keeps the cursor on the same item where possible."""
-        current = self.current_item_id()
+        current = self.current_item_id() or self.selected_item
         self.clear()
         self.item_nodes.clear()
         self.section_nodes.clear()
@@ -195,6 +196,7 @@ class ChecklistTree(Tree[NodeData]):
         # (waiting for a refresh left the cursor unset for a moment on a busy machine).
         self._tree_lines  # noqa: B018 - the property rebuilds node line numbers
         line_before = self.cursor_line
+        self.selected_item = item_id
         self.move_cursor(node)
         if self.cursor_line == line_before:  # Tree says NodeHighlighted only when the line changes
             self.post_message(ItemHighlighted(item_id))
@@ -205,38 +207,37 @@ class ChecklistTree(Tree[NodeData]):
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
         event.stop()
         kind, node_id = event.node.data or ("", "")
+        if kind == "item":
+            self.selected_item = node_id
         self.post_message(ItemHighlighted(node_id if kind == "item" else None))
 
     def action_expand_all(self) -> None:
-        item_id = self.current_item_id()
-        for section_id, node in self.section_nodes.items():
-            self.fill(section_id)
-            node.expand_all()
-        self.keep_cursor_on(item_id)
+        with self.prevent(Tree.NodeHighlighted):  # the selection does not change: no message
+            for section_id, node in self.section_nodes.items():
+                self.fill(section_id)
+                node.expand_all()
+            self.keep_cursor_on(self.selected_item)
 
     def action_collapse_all(self) -> None:
-        item_id = self.current_item_id()
-        for node in self.section_nodes.values():
-            node.collapse()
-        self.keep_cursor_on(item_id)
+        with self.prevent(Tree.NodeHighlighted):
+            for node in self.section_nodes.values():
+                node.collapse()
+            self.keep_cursor_on(self.selected_item)
 
     def keep_cursor_on(self, item_id: str | None) -> None:
-        """After lines came or went: the cursor stays on the item, or on its section when the item
-        is folded away (the nearest line shown); the selected item does not change."""
+        """After lines came or went: the cursor goes on the item, or on its section when the item
+        is folded away (the nearest line shown). Textual would otherwise keep the old line number,
+        which now holds an unrelated node. Callers hold NodeHighlighted back: nothing was chosen."""
         if item_id is None:
             return
-        self._tree_lines  # noqa: B018 - the property rebuilds node line numbers
+        self._tree_lines  # noqa: B018 - rebuild the lines now, inside the caller's prevent()
         node = self.item_nodes.get(item_id)
-        if node is not None and _shown(node):
+        if node is None or not _shown(node):
+            item = self.checklist.get(item_id)
+            node = self.section_nodes.get(item.section_id) if item else None
+        if node is not None:
             self.move_cursor(node)
             self.call_after_refresh(self.scroll_to_node, node, animate=False)
-            return
-        item = self.checklist.get(item_id)
-        section = self.section_nodes.get(item.section_id) if item else None
-        if section is not None:
-            with self.prevent(Tree.NodeHighlighted):  # the item is still the one selected
-                self.move_cursor(section)
-            self.call_after_refresh(self.scroll_to_node, section, animate=False)
 
     def next_item(self, wanted: Callable[[ItemView], bool]) -> str | None:
         """The next item after the cursor (wrapping round), in checklist order, whose view is
