@@ -57,14 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     command("tui", "open the console (the default)", cmd_tui)
-    command("status", "progress per section", cmd_status)
+    p = command("status", "progress per section", cmd_status)
+    p.add_argument("--format", choices=["table", "json"], default="table", help="table (tab-separated when piped) or json")
+    command("list", "every item for scripts: id, status, severity, text (tab-separated)", cmd_list)
     p = command("export", "export the state as markdown or JSON", cmd_export)
     p.add_argument("--format", choices=["markdown", "json"], default="markdown")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.add_argument("--runbook-links", action="store_true", help="link each item to its runbook section")
-    p = command("tick", "mark an item done", cmd_tick)
+    p = command("tick", "mark an item done (a blocker with its evidence: --note or --evidence)", cmd_tick)
     p.add_argument("item")
     p.add_argument("--note", default="")
+    p.add_argument("--evidence", default="", metavar="LINK", help="where the proof is: a ticket, a log, a dashboard URL")
     p = command("untick", "mark an item not done", cmd_untick)
     p.add_argument("item")
     p.add_argument("--note", default="")
@@ -184,11 +187,23 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return run_tui(args)
 
 
+def _for_scripts() -> bool:
+    """stdout is a pipe or a file: print for scripts (no wrapping, padding or colour)."""
+    return not sys.stdout.isatty()
+
+
 def cmd_status(args: argparse.Namespace) -> int:
+    from linkflow_console.reports import plain
     from linkflow_console.reports.tables import status_table
 
     session = session_from(args)
-    _console().print(status_table(session.checklist, session.views(), session.environment, session.store.path))
+    what = (session.checklist, session.views(), session.environment, session.store.path)
+    if args.format == "json":
+        sys.stdout.write(plain.status_json(*what))
+    elif _for_scripts():
+        sys.stdout.write(plain.status_text(*what))
+    else:
+        _console().print(status_table(*what))
     unknown = sorted(i for i in session.store.state.items if i not in session.checklist)
     if unknown:  # kept in the file (a renamed item's history is not thrown away), but said
         sys.stderr.write(f"note: {len(unknown)} item(s) recorded in the state are not in this checklist "
@@ -228,8 +243,25 @@ def _item_command(args: argparse.Namespace, action: Callable[..., object], done:
     return EXIT_OK
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    from linkflow_console.reports.plain import item_list
+
+    session = session_from(args)
+    sys.stdout.write(item_list(session.checklist, session.views()))
+    return EXIT_OK
+
+
 def cmd_tick(args: argparse.Namespace) -> int:
-    return _item_command(args, lambda s, i: s.store.tick(i, s.operator, args.note), "ticked")
+    from linkflow_console.reports.evidence import tick_note, tick_warnings
+
+    session = session_from(args)
+    item_id = session.require_item(args.item)
+    note = tick_note(session, item_id, args.note, args.evidence)
+    session.store.tick(item_id, session.operator, note)
+    sys.stdout.write(f"ticked {item_id} ({session.operator}) -> {session.store.path}\n")
+    for warning in tick_warnings(session, item_id, note):
+        sys.stderr.write(f"note: {warning}\n")
+    return EXIT_OK
 
 
 def cmd_untick(args: argparse.Namespace) -> int:
@@ -309,13 +341,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif args.format == "junit":
         _write(report.to_junit(check_rows, session.profile.name, started, finished), args.output)
     else:
+        from linkflow_console.reports.plain import check_text
         from linkflow_console.reports.tables import check_table
 
-        if args.output:
-            from rich.console import Console
-
-            with open(args.output, "w", encoding="utf-8") as handle:
-                Console(file=handle, width=160).print(check_table(check_rows))
+        if args.output or _for_scripts():
+            _write(check_text(check_rows), args.output)
         else:
             _console().print(check_table(check_rows))
     failed = report.gate_failed(check_rows, args.fail_on)
@@ -328,7 +358,12 @@ def cmd_probes(args: argparse.Namespace) -> int:
     from linkflow_console.reports.tables import probes_table
 
     session = session_from(args)
-    _console().print(probes_table(session.checklist))
+    if _for_scripts():
+        from linkflow_console.reports.plain import probes_text
+
+        sys.stdout.write(probes_text(session.checklist))
+    else:
+        _console().print(probes_table(session.checklist))
     return EXIT_OK
 
 
@@ -346,7 +381,10 @@ def cmd_runbook(args: argparse.Namespace) -> int:
     view = session.views()[item.id]
     from linkflow_console.runbooks import failing_first
 
-    _console().print(Markdown(failing_first(section, view)))
+    if _for_scripts():  # the markdown as written: shell commands whole, no padding
+        sys.stdout.write(failing_first(section, view).rstrip("\n") + "\n")
+    else:
+        _console().print(Markdown(failing_first(section, view)))
     return EXIT_OK
 
 
