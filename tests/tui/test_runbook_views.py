@@ -132,3 +132,23 @@ async def test_copy_a_command_from_the_runbook(app):
         copied = data_dir() / "copied.txt"
         assert copied.read_text(encoding="utf-8") == pilot.app.clipboard + "\n"
         assert any(f"No clipboard can be reached here. The text is in {copied}." in str(n.message) for n in pilot.app._notifications)
+
+
+async def test_search_shows_runbook_text_as_text_and_highlights_the_first_hit(app):
+    from textual.widgets import OptionList
+
+    from linkflow_console.tui.dialogs.runbook_search import RunbookSearch
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", *"redacted ws")
+        search = pilot.app.screen
+        assert isinstance(search, RunbookSearch)
+        hits = search.query_one(OptionList)
+        assert await settle(pilot, lambda: hits.option_count >= 1)
+        prompt = hits.get_option_at_index(0).prompt
+        title, line = prompt.renderables  # the title, then the matching line indented under it
+        assert line.left == 4 and "/ws?[redacted]" in line.renderable.plain  # text, not eaten as a markup tag
+        await pilot.press("down")
+        assert hits.has_focus and hits.highlighted == 0  # Enter works at once
+        await pilot.press("enter")
+        assert await settle(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))

@@ -12,7 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet
+from textual.widgets import Button, Input, Label, RadioSet
+
+from linkflow_console.tui.widgets.choice_button import ChoiceButton
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
                     if field.choices:
                         with RadioSet(id=f"field-{field.name}"):
                             for choice in field.choices:
-                                yield RadioButton(choice, value=False)
+                                yield ChoiceButton(Text(choice), value=False)
                     else:
                         yield Input(value=field.value, placeholder=field.placeholder, id=f"field-{field.name}")
             yield Label("", id="form-error")

@@ -46,8 +46,8 @@ def key_sections(app, first: str) -> list[tuple[str, list[tuple[str, str]]]]:
     from linkflow_console.tui.screens.runbook import RunbookScreen
     from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
 
-    checklist = MOVING + binding_rows(app, [b for b in ChecklistTree.BINDINGS if isinstance(b, Binding)]) \
-        + binding_rows(app, ChecklistScreen.BINDINGS)
+    tree_keys = [b for b in ChecklistTree.BINDINGS if isinstance(b, Binding) and b.action.endswith("_all")]  # moves are in MOVING
+    checklist = MOVING + binding_rows(app, tree_keys) + binding_rows(app, ChecklistScreen.BINDINGS)
     sections = [
         ("Checklist", checklist),
         ("Launch day (l)", binding_rows(app, LaunchScreen.BINDINGS)),
@@ -65,7 +65,8 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen { background: $background 60%; }
     #help { width: 100%; max-width: 110; height: 100%; border: thick $primary; background: $surface; padding: 0 1; }
     """
-    BINDINGS = [Binding("question_mark,escape", "close", "Close help"), Binding("j", "scroll('down')", show=False),
+    BINDINGS = [Binding("question_mark,escape", "close", "Close help"), Binding("q", "app.quit", "Quit"),
+                Binding("j", "scroll('down')", show=False),
                 Binding("k", "scroll('up')", show=False)]
 
     def __init__(self, came_from: str = "Checklist") -> None:

@@ -54,13 +54,13 @@ class KeyBar(Widget):
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if binding.action == PALETTE_HINT_ACTION or binding.key == self.app.COMMAND_PALETTE_BINDING:
                 palette = binding if self.app.ENABLE_COMMAND_PALETTE else None
-            elif binding.action in PINNED_ACTIONS:
+            elif binding.action.removeprefix("app.") in PINNED_ACTIONS:
                 if binding.show:  # `q Quit`, not Textual's hidden ctrl+q
-                    pinned.setdefault(binding.action, (binding, enabled))
+                    pinned.setdefault(binding.action.removeprefix("app."), (binding, enabled))
             elif binding.show and binding.action not in listed:
                 listed[binding.action] = (binding, enabled)
         order = {action: index for index, action in enumerate(PINNED_ACTIONS)}
-        return list(listed.values()), sorted(pinned.values(), key=lambda pair: order[pair[0].action]), palette
+        return list(listed.values()), sorted(pinned.values(), key=lambda pair: order[pair[0].action.removeprefix("app.")]), palette
 
     def _entry(self, binding: Binding, enabled: bool, description: str | None = None) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")
