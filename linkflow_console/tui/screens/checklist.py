@@ -49,7 +49,7 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
         Binding("a", "na", "N/A"),
         Binding("w", "waive", "Waive"),
         Binding("slash", "filter_text", "Filter"),
-        Binding("f", "cycle_filter", "Status filter"),
+        Binding("f", "cycle_filter", "Status"),
         Binding("r", "run_item", "Probe item"),
         Binding("R", "run_all", "Probe all"),
         Binding("o", "open_runbook", "Runbook"),
