@@ -20,7 +20,6 @@ from linkflow_console.session import Session
 from linkflow_console.status import FILTERS, ItemView, all_views, overall_progress, probe_counts, still_open_after_tick
 from linkflow_console.timefmt import ago
 from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
-from linkflow_console.tui.dialogs.form import Field, FormDialog
 from linkflow_console.tui.widgets.item_detail import ItemDetail
 from linkflow_console.tui import ui_memory
 from linkflow_console.tui.probe_sweep import ProbeSweep
@@ -200,6 +199,8 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
         self.update_sweep_label()
 
     def action_toggle_tick(self) -> None:
+        from linkflow_console.tui.dialogs.form import Field, FormDialog  # loaded with the first dialog
+
         item_id = self.current_item()
         if item_id is None:
             return
@@ -222,6 +223,8 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
         return f"Ticked {item_id}; {why}" if why else f"Ticked {item_id}"
 
     def action_note(self) -> None:
+        from linkflow_console.tui.dialogs.form import Field, FormDialog  # loaded with the first dialog
+
         item_id = self.current_item()
         if item_id is None:
             return
@@ -232,6 +235,8 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
         )
 
     def action_na(self) -> None:
+        from linkflow_console.tui.dialogs.form import Field, FormDialog  # loaded with the first dialog
+
         item_id = self.current_item()
         if item_id is None:
             return
@@ -245,6 +250,8 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
         )
 
     def action_waive(self) -> None:
+        from linkflow_console.tui.dialogs.form import Field, FormDialog  # loaded with the first dialog
+
         item_id = self.current_item()
         if item_id is None:
             return
