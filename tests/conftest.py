@@ -6,6 +6,19 @@ from pathlib import Path
 
 import pytest
 
+# The throwaway servers' fixtures, for every test module without importing them (tests/servers/).
+pytest_plugins = [
+    "tests.servers",
+    "tests.servers.alertmanager",
+    "tests.servers.api",
+    "tests.servers.postgres",
+    "tests.servers.prometheus",
+    "tests.servers.redis",
+    "tests.servers.s3",
+    "tests.servers.tls",
+    "tests.servers.web",
+]
+
 REPO = Path(__file__).resolve().parent.parent
 FROZEN = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 

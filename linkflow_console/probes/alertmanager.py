@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
-from linkflow_console.probes.prometheus import (
+from linkflow_console.probes.prometheus.api import (
     alert_title,
     prometheus_alerts,
     prometheus_data,

@@ -51,6 +51,8 @@ PROBES: dict[str, ProbeSpec] = {
     "postgres.monitoring": ProbeSpec("postgres", "pg_stat_statements and connection headroom", ("postgres.dsn",)),
     "postgres.bcrypt-cost": ProbeSpec("postgres", "bcrypt cost >= 12 in stored hashes", ("postgres.dsn", "postgres.password_hash_query")),
     "postgres.backup-schedule": ProbeSpec("postgres", "Daily full backup and continuous WAL", ("postgres.dsn", "s3.backup_bucket")),
+    "postgres.managed-hosting": ProbeSpec("postgres", "Managed PostgreSQL (provider settings visible)", ("postgres.dsn",)),
+    "postgres.slow-queries": ProbeSpec("postgres", "No slow statements in pg_stat_statements", ("postgres.dsn",)),
     "redis.auth": ProbeSpec("redis", "Redis requires a password", ("redis.url",)),
     "redis.aof": ProbeSpec("redis", "AOF persistence on and healthy", ("redis.url",)),
     "redis.memory-policy": ProbeSpec("redis", "maxmemory set, noeviction", ("redis.url",)),

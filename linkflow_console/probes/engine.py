@@ -84,10 +84,17 @@ def preload(probe_ids: Iterable[str]) -> None:
         importlib.import_module(f"linkflow_console.probes.{module}")
 
 
+# A probe still running after this long is waiting on a peer. Waiting is async I/O and needs no
+# slot, so it hands its slot to the next probe: a hung host (accepts, never answers) then costs
+# one probe timeout per sweep, not one per `concurrency` probes.
+STALLED_AFTER_SECONDS = 0.05
+
+
 async def sweep(
     probe_ids: Iterable[str], ctx: ProbeContext, concurrency: int | None = None
 ) -> AsyncIterator[ProbeResult]:
-    """Yield results in the order they finish."""
+    """Yield results in the order they finish. At most `concurrency` probes start or work at once;
+    one that has waited STALLED_AFTER_SECONDS on the network frees its slot and runs on."""
     probe_ids = list(dict.fromkeys(probe_ids))
     await asyncio.to_thread(preload, [p for p in probe_ids if not missing_needs(p, ctx)])
     limit = asyncio.Semaphore(concurrency or int(ctx.setting("concurrency")))
@@ -96,7 +103,13 @@ async def sweep(
         if missing_needs(probe_id, ctx):  # skipped ones need no slot
             return await run_probe(probe_id, ctx)
         async with limit:
-            return await run_probe(probe_id, ctx)
+            running = asyncio.ensure_future(run_probe(probe_id, ctx))
+            try:
+                await asyncio.wait({running}, timeout=STALLED_AFTER_SECONDS)
+            except asyncio.CancelledError:
+                running.cancel()
+                raise
+        return await running  # cancelling this await cancels the probe too
 
     tasks = [asyncio.ensure_future(bounded(pid)) for pid in probe_ids]
     try:

@@ -1,6 +1,6 @@
 """`http.security-headers`: HSTS, CSP and X-Frame-Options, with an HTTP Observatory-style grade.
 
-The grade follows Mozilla's HTTP Observatory: start at 100, add the documented modifier of each
+The grade follows the MDN HTTP Observatory: start at 100, add the documented modifier of each
 header test (CSP, HSTS, X-Frame-Options, X-Content-Type-Options, Referrer-Policy), extra credit
 only when the score without it is 90 or more, floor 0, then its grade bands. Tests that need more
 than one response (cookies, redirection, SRI, CORS) are not scored here.
@@ -103,17 +103,31 @@ def observatory_csp_modifier(policy: Policy) -> tuple[int, str]:
         return -10, "allows 'unsafe-eval'"
     if any(s.startswith(insecure) for s in passive):
         return -10, "allows images or media over http"
+    if "'unsafe-inline'" in fallback(policy, "style-src"):
+        return 0, "'unsafe-inline' in style-src (no CSP bonus)"
     if policy.get("default-src") == ["'none'"]:
         return 10, "default-src 'none', no unsafe sources"
     return 5, "no unsafe sources"
+
+
+def invalid_reason(policies: list[Policy]) -> str | None:
+    """Why the Observatory calls the header invalid: 'strict-dynamic' trusts only scripts a nonce
+    or hash allowed, so without either the policy is broken (and browsers without CSP3 fall back
+    to its host sources)."""
+    for policy in policies:
+        directive, sources = script_sources(policy)
+        if sources and "'strict-dynamic'" in sources and not any(NONCE_OR_HASH.match(s) for s in sources):
+            return f"{directive} 'strict-dynamic' without a nonce or hash"
+    return None
 
 
 def judge_csp(policies: list[Policy], present: bool) -> tuple[list[Finding], str]:
     """The header finding (carrying the Observatory CSP modifier), the script-source finding, and
     the Observatory result in words."""
     expected = "present"
-    if not policies:
-        actual = "present but empty or unparsable" if present else "missing"
+    invalid = invalid_reason(policies)
+    if not policies or invalid:
+        actual = f"invalid: {invalid}" if invalid else "present but empty or unparsable" if present else "missing"
         missing = Finding(Status.FAIL, Evidence("Content-Security-Policy", expected, actual, False), -25, f"CSP {actual}")
         return [missing], f"CSP {actual}"
     modifier, why = max((observatory_csp_modifier(p) for p in policies), key=lambda result: result[0])

@@ -10,23 +10,15 @@ from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
-from tests.servers.alertmanager import (  # noqa: F401
+from tests.servers.alertmanager import (
     PAGERDUTY_AFTER_CONTINUE,
     PAGERDUTY_DEFAULT_SHADOWED,
     PAGERDUTY_SHADOWED,
     PAGERDUTY_UNROUTED,
     WEBHOOK_ONLY,
     AlertmanagerFactory,
-    alertmanager_factory,
 )
-from tests.servers.prometheus import (  # noqa: F401
-    Prometheus,
-    alertmanager_paging,
-    prometheus_bad,
-    prometheus_empty,
-    prometheus_factory,
-    prometheus_good,
-)
+from tests.servers.prometheus import Prometheus
 
 pytestmark = pytest.mark.servers
 

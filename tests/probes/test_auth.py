@@ -8,9 +8,8 @@ import pytest
 
 from linkflow_console.probes import catalog
 from linkflow_console.probes.base import Status
-from tests.servers.api import api, api_server, run_with_profile  # noqa: F401
-from tests.servers.api import PROBE_EMAIL, PROBE_PASSWORD, ApiServer, evidence_line
-from tests.servers.web import Reply, web_server  # noqa: F401
+from tests.servers.api import ApiServer, PROBE_EMAIL, PROBE_PASSWORD, evidence_line, run_with_profile
+from tests.servers.web import Reply
 
 
 def profile(base_url: str, active: bool = True, login_path: str | None = None) -> str:
@@ -106,7 +105,7 @@ async def test_waf_block_is_error_not_lockout(api: ApiServer, tmp_path: Path, lo
     assert "answered 403 to a wrong password" in result.summary
 
 
-async def test_api_wide_rate_limit_headers_on_a_404_are_error_not_pass(web_server, tmp_path: Path) -> None:  # noqa: F811
+async def test_api_wide_rate_limit_headers_on_a_404_are_error_not_pass(web_server, tmp_path: Path) -> None:
     # LinkFlow's limiter adds X-RateLimit-* to every public route: a wrong api.login_path answers 404
     # with them, which proves nothing about the login route.
     headers = [("X-RateLimit-Limit", "100"), ("X-RateLimit-Remaining", "99"), ("Content-Type", "application/json")]

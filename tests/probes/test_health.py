@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 
 from linkflow_console.probes.base import Status
-from tests.servers.api import api, api_server, refused_port, run_with_profile, silent_port  # noqa: F401
-from tests.servers.api import ApiServer, evidence_line
-from tests.servers.web import hostile_server  # noqa: F401
+from tests.servers.api import ApiServer, evidence_line, run_with_profile
 
 HTML_ERROR_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 REDIS_DOWN = {"database": "ok", "redis": "error: dial tcp: connection refused"}
@@ -111,7 +109,7 @@ async def test_hostile_deeply_nested_json_is_fail_not_a_crash(api: ApiServer, tm
     ("invalid-utf8", Status.FAIL, "without a JSON object"),
 ])
 async def test_hostile_server_gets_a_verdict_or_a_reason(kind: str, status: Status, reason: str,
-                                                         hostile_server, tmp_path: Path) -> None:  # noqa: F811
+                                                         hostile_server, tmp_path: Path) -> None:
     result = await run("http.health", hostile_server(kind), tmp_path, timeout=1.0)
     assert result.status is status, result.summary
     assert reason in result.summary

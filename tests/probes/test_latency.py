@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from linkflow_console.probes.base import Status
-from tests.servers.api import api, api_server, refused_port, run_with_profile  # noqa: F401
-from tests.servers.api import ApiServer, evidence_line
-from tests.servers.web import hostile_server  # noqa: F401
+from tests.servers.api import ApiServer, evidence_line, run_with_profile
 
 
 async def run(base_url: str, tmp_path: Path, *, samples: int = 20, timeout: float = 5.0, path: str | None = None):
@@ -67,7 +65,7 @@ async def test_fewer_wanted_samples_than_a_p95_needs_is_error_naming_the_setting
     assert "api.latency_samples is 3" in result.summary  # not "raise the profile timeout"
 
 
-async def test_slow_drip_is_error_saying_nothing_completed(hostile_server, tmp_path: Path) -> None:  # noqa: F811
+async def test_slow_drip_is_error_saying_nothing_completed(hostile_server, tmp_path: Path) -> None:
     result = await run(hostile_server("slow-drip"), tmp_path, timeout=1.0)
     assert result.status is Status.ERROR
     assert "completed within" in result.summary

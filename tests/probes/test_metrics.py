@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from linkflow_console.probes.base import Status
-from tests.servers.api import api, api_server, refused_port, run_with_profile  # noqa: F401
-from tests.servers.api import ApiServer, evidence_line, linkflow_metrics
-from tests.servers.web import hostile_server  # noqa: F401
+from tests.servers.api import ApiServer, evidence_line, linkflow_metrics, run_with_profile
 
 
 async def run(probe_id: str, base_url: str, tmp_path: Path):
@@ -119,14 +117,14 @@ async def test_key_metrics_unreadable_is_error(api: ApiServer, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("probe_id", ["http.metrics", "http.key-metrics"])
-async def test_endless_metrics_body_is_cut_and_error(probe_id: str, hostile_server, tmp_path: Path) -> None:  # noqa: F811
+async def test_endless_metrics_body_is_cut_and_error(probe_id: str, hostile_server, tmp_path: Path) -> None:
     # Half a document says nothing about the rest: could not tell (and no memory blow-up, no hang).
     result = await run(probe_id, hostile_server("endless-body"), tmp_path)
     assert result.status is Status.ERROR, result.summary
     assert "more than 16 MiB" in result.summary
 
 
-async def test_invalid_utf8_metrics_fail_without_a_crash(hostile_server, tmp_path: Path) -> None:  # noqa: F811
+async def test_invalid_utf8_metrics_fail_without_a_crash(hostile_server, tmp_path: Path) -> None:
     result = await run("http.metrics", hostile_server("invalid-utf8"), tmp_path)
     assert result.status is Status.FAIL, result.summary
     assert "not Prometheus text" in result.summary

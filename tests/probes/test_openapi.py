@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 from linkflow_console.probes.base import Status
-from tests.servers.api import api, api_server, refused_port, run_with_profile  # noqa: F401
-from tests.servers.api import ApiServer, evidence_line
+from tests.servers.api import ApiServer, evidence_line, run_with_profile
 
 VALID_30 = """\
 openapi: 3.0.3

@@ -10,19 +10,11 @@ import pytest
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.probes.ports import port_state_everywhere
 from tests.servers import free_port
-from tests.servers.web import (  # noqa: F401
-    WebServer,
-    filtered_port,
-    refused_port,
-    run_with_api,
-    silent_port,
-    static,
-    web_server,
-)
+from tests.servers.web import WebServer, run_with_api, static
 
 
 @pytest.fixture(scope="module")
-def public_url(web_server) -> str:  # noqa: F811
+def public_url(web_server) -> str:
     """The public host's own port answers (it is alive), so silence elsewhere means filtered."""
     server: WebServer = web_server(static())
     return server.url.replace("http://", "https://")
@@ -36,7 +28,7 @@ def evidence(result: ProbeResult, port: int):
     return next(e for e in result.evidence if e.label == f"port {port}")
 
 
-async def test_closed_and_filtered_ports_pass(public_url, refused_port, filtered_port, tmp_path):  # noqa: F811
+async def test_closed_and_filtered_ports_pass(public_url, refused_port, filtered_port, tmp_path):
     result = await check("net.internal-ports", public_url, tmp_path, internal_ports=[refused_port, filtered_port])
     assert result.status is Status.PASS, result.summary
     assert "1 closed, 1 filtered" in result.summary
@@ -44,7 +36,7 @@ async def test_closed_and_filtered_ports_pass(public_url, refused_port, filtered
     assert evidence(result, filtered_port).actual.startswith("filtered (no answer")
 
 
-async def test_open_internal_port_fails_naming_it(public_url, refused_port, silent_port, tmp_path):  # noqa: F811
+async def test_open_internal_port_fails_naming_it(public_url, refused_port, silent_port, tmp_path):
     result = await check("net.internal-ports", public_url, tmp_path, internal_ports=[refused_port, silent_port])
     assert result.status is Status.FAIL
     assert result.summary == f"internal port {silent_port} open on 127.0.0.1"
@@ -52,19 +44,19 @@ async def test_open_internal_port_fails_naming_it(public_url, refused_port, sile
     assert result.values["open_ports"] == 1
 
 
-async def test_open_database_port_fails(public_url, silent_port, tmp_path):  # noqa: F811
+async def test_open_database_port_fails(public_url, silent_port, tmp_path):
     result = await check("net.database-port", public_url, tmp_path, database_port=silent_port)
     assert result.status is Status.FAIL
     assert f"database port {silent_port} open" in result.summary
 
 
-async def test_refused_database_port_passes(public_url, refused_port, tmp_path):  # noqa: F811
+async def test_refused_database_port_passes(public_url, refused_port, tmp_path):
     result = await check("net.database-port", public_url, tmp_path, database_port=refused_port)
     assert result.status is Status.PASS, result.summary
     assert evidence(result, refused_port).ok is True
 
 
-async def test_silence_everywhere_is_error_not_filtered(filtered_port, tmp_path):  # noqa: F811
+async def test_silence_everywhere_is_error_not_filtered(filtered_port, tmp_path):
     # The public port is silent too: an unreachable host and a firewall look the same from here.
     result = await check("net.database-port", f"https://127.0.0.1:{filtered_port}", tmp_path, database_port=filtered_port)
     assert result.status is Status.ERROR
@@ -78,14 +70,14 @@ async def test_unresolvable_host_is_error(tmp_path):
     assert result.summary.startswith("cannot resolve")
 
 
-async def test_refused_public_port_still_proves_the_host_answers(refused_port, filtered_port, tmp_path):  # noqa: F811
+async def test_refused_public_port_still_proves_the_host_answers(refused_port, filtered_port, tmp_path):
     # The API is down (its port refuses) but the host is up: silence on the internal port is a firewall.
     result = await check("net.database-port", f"https://127.0.0.1:{refused_port}", tmp_path, database_port=filtered_port)
     assert result.status is Status.PASS, result.summary
     assert evidence(result, filtered_port).actual.startswith("filtered")
 
 
-async def test_a_refusing_internal_port_proves_the_host_answers(filtered_port, tmp_path):  # noqa: F811
+async def test_a_refusing_internal_port_proves_the_host_answers(filtered_port, tmp_path):
     second = free_port()  # nothing listens: refused
     result = await check("net.internal-ports", f"https://127.0.0.1:{filtered_port}", tmp_path,
                          internal_ports=[filtered_port, second])
@@ -94,13 +86,13 @@ async def test_a_refusing_internal_port_proves_the_host_answers(filtered_port, t
 
 
 @pytest.mark.parametrize("port", [0, 70000])
-async def test_port_outside_the_tcp_range_is_error_not_a_crash(port, public_url, tmp_path):  # noqa: F811
+async def test_port_outside_the_tcp_range_is_error_not_a_crash(port, public_url, tmp_path):
     result = await check("net.internal-ports", public_url, tmp_path, internal_ports=[port])
     assert result.status is Status.ERROR
     assert "not a TCP port" in result.summary
 
 
-async def test_port_open_on_one_address_of_several_is_open(refused_port):  # noqa: F811
+async def test_port_open_on_one_address_of_several_is_open(refused_port):
     # A dual-stack host: the firewall covers IPv6 (here: nothing listens on ::1) but not IPv4.
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))

@@ -7,15 +7,7 @@ from pathlib import Path
 import pytest
 
 from linkflow_console.probes.base import ProbeResult, Status
-from tests.servers.web import (  # noqa: F401
-    evidence,
-    redirect,
-    refused_port,
-    run_with_api,
-    silent_port,
-    static,
-    web_server,
-)
+from tests.servers.web import evidence, redirect, run_with_api, static
 
 HEALTH = "/api/v1/health"
 
@@ -25,7 +17,7 @@ async def check_redirect(http_url: str, tmp_path: Path) -> ProbeResult:
 
 
 @pytest.mark.parametrize("code", [301, 308])
-async def test_permanent_redirect_to_https_same_host_path_kept_passes(code, web_server, tmp_path):  # noqa: F811
+async def test_permanent_redirect_to_https_same_host_path_kept_passes(code, web_server, tmp_path):
     server = web_server(redirect(code, lambda path: f"https://127.0.0.1:8443{path}"))
     result = await check_redirect(server.url, tmp_path)
     assert result.status is Status.PASS, result.summary
@@ -37,7 +29,7 @@ async def test_permanent_redirect_to_https_same_host_path_kept_passes(code, web_
     (302, f"https://127.0.0.1{HEALTH}", "temporary 302", "status", "302"),
     (301, "https://127.0.0.1/", "path not kept", "path kept", "/"),
 ])
-async def test_weaker_redirect_warns(code, location, weakness, label, actual, web_server, tmp_path):  # noqa: F811
+async def test_weaker_redirect_warns(code, location, weakness, label, actual, web_server, tmp_path):
     server = web_server(redirect(code, lambda path: location))
     result = await check_redirect(server.url, tmp_path)
     assert result.status is Status.WARN
@@ -46,7 +38,7 @@ async def test_weaker_redirect_warns(code, location, weakness, label, actual, we
     assert evidence(result, label).ok is False
 
 
-async def test_no_redirect_fails(web_server, tmp_path):  # noqa: F811
+async def test_no_redirect_fails(web_server, tmp_path):
     server = web_server(static(200))
     result = await check_redirect(server.url, tmp_path)
     assert result.status is Status.FAIL
@@ -58,7 +50,7 @@ async def test_no_redirect_fails(web_server, tmp_path):  # noqa: F811
     (f"http://127.0.0.1:9999{HEALTH}", "scheme", "http"),  # still plain HTTP
     (f"https://www.example.org{HEALTH}", "host", "www.example.org"),  # elsewhere
 ])
-async def test_redirect_elsewhere_fails(location, label, actual, web_server, tmp_path):  # noqa: F811
+async def test_redirect_elsewhere_fails(location, label, actual, web_server, tmp_path):
     server = web_server(redirect(301, lambda path: location))
     result = await check_redirect(server.url, tmp_path)
     assert result.status is Status.FAIL
@@ -70,21 +62,21 @@ async def test_redirect_elsewhere_fails(location, label, actual, web_server, tmp
     ("refused_port", "cannot connect to 127.0.0.1"),
     ("silent_port", "no answer within"),
 ])
-async def test_unanswered_http_port_is_error(port_fixture, reason, request, tmp_path):  # noqa: F811
+async def test_unanswered_http_port_is_error(port_fixture, reason, request, tmp_path):
     port = request.getfixturevalue(port_fixture)
     result = await check_redirect(f"http://127.0.0.1:{port}", tmp_path)
     assert result.status is Status.ERROR
     assert reason in result.summary
 
 
-async def test_invalid_location_fails_without_traceback(web_server, tmp_path):  # noqa: F811
+async def test_invalid_location_fails_without_traceback(web_server, tmp_path):
     server = web_server(redirect(301, lambda path: "https://[not-an-address/api/v1/health"))
     result = await check_redirect(server.url, tmp_path)
     assert result.status is Status.FAIL, result.summary
     assert "invalid URL" in result.summary
 
 
-async def test_http_url_with_a_path_prefix_keeps_the_whole_path(web_server, tmp_path):  # noqa: F811
+async def test_http_url_with_a_path_prefix_keeps_the_whole_path(web_server, tmp_path):
     # api.http_url = http://host/prefix: the request is /prefix/api/v1/health, and so must the redirect be.
     server = web_server(redirect(301, lambda path: f"https://127.0.0.1:8443{path}"))
     result = await check_redirect(server.url + "/prefix", tmp_path)
@@ -92,7 +84,7 @@ async def test_http_url_with_a_path_prefix_keeps_the_whole_path(web_server, tmp_
     assert evidence(result, "path kept").actual == "/prefix" + HEALTH
 
 
-async def test_prefix_dropped_by_the_redirect_warns(web_server, tmp_path):  # noqa: F811
+async def test_prefix_dropped_by_the_redirect_warns(web_server, tmp_path):
     server = web_server(redirect(301, lambda path: f"https://127.0.0.1:8443{HEALTH}"))
     result = await check_redirect(server.url + "/prefix", tmp_path)
     assert result.status is Status.WARN, result.summary

@@ -16,7 +16,7 @@ from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
 from linkflow_console.probes.s3 import public_statements, newest_backup
 from tests.servers import free_port
-from tests.servers.s3 import OPEN_KEY_ID, OPEN_SECRET, S3Server, s3_auth_server, s3_server, silent_port  # noqa: F401
+from tests.servers.s3 import OPEN_KEY_ID, OPEN_SECRET, S3Server
 
 pytestmark = pytest.mark.servers
 

@@ -62,7 +62,7 @@ class Alertmanager:
 AlertmanagerFactory = Callable[[str], Alertmanager]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def alertmanager_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AlertmanagerFactory]:
     """Start an Alertmanager with the given YAML configuration; one process per configuration."""
     binary = need_binary("prometheus-alertmanager", "alertmanager")

@@ -24,7 +24,6 @@ from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
 from tests.servers import free_port
-from tests.servers import refused_port, silent_port  # noqa: F401  (fixtures re-exported for test modules)
 
 PROBE_EMAIL = "probe@example.com"
 PROBE_PASSWORD = "the-real-password-never-sent"

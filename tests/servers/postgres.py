@@ -174,7 +174,7 @@ def create_cluster(directory: Path, spec: PgSpec, certs: PgCerts | None = None) 
     return server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pg_workdir() -> Iterator[Path]:
     """A world-traversable directory outside pytest's basetemp.
 
@@ -188,7 +188,7 @@ def pg_workdir() -> Iterator[Path]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pg_certs(pg_workdir: Path) -> PgCerts:
     """A trustme CA and a server certificate for 127.0.0.1; the key is the postgres user's, 0600."""
     import trustme
@@ -214,7 +214,7 @@ def running_cluster(pg_workdir: Path, name: str, spec: PgSpec, certs: PgCerts | 
         stop_postgres(server)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pg_secure(pg_workdir: Path, pg_certs: PgCerts) -> Iterator[PgServer]:
     archive = postgres_owned_dir(pg_workdir / "wal-archive")
     spec = PgSpec(
@@ -242,7 +242,7 @@ def pg_secure(pg_workdir: Path, pg_certs: PgCerts) -> Iterator[PgServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pg_replica(pg_workdir: Path, pg_secure: PgServer) -> Iterator[PgServer]:
     """A streaming standby of pg_secure made with pg_basebackup -R; yields the standby."""
     directory = postgres_owned_dir(pg_workdir / "replica")
@@ -262,7 +262,7 @@ def pg_replica(pg_workdir: Path, pg_secure: PgServer) -> Iterator[PgServer]:
         stop_postgres(replica)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pg_lax(pg_workdir: Path, pg_certs: PgCerts) -> Iterator[PgServer]:
     spec = PgSpec(
         ssl=True,
@@ -275,7 +275,7 @@ def pg_lax(pg_workdir: Path, pg_certs: PgCerts) -> Iterator[PgServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pg_plain(pg_workdir: Path) -> Iterator[PgServer]:
     spec = PgSpec(
         ssl=False,
@@ -295,7 +295,7 @@ class Pooler:
         return f"postgresql://{user}@127.0.0.1:{self.port}/pgbouncer"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pgbouncer(pg_workdir: Path, pg_secure: PgServer) -> Iterator[Pooler]:
     """A real PgBouncer in front of pg_secure; its admin console user is POOLER_ADMIN (scram)."""
     binary = need_binary("pgbouncer", "/usr/sbin/pgbouncer")

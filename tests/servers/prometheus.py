@@ -5,8 +5,9 @@ Scenarios, one process each (module scope):
 - good:  every key metric under LinkFlow's names, a rule per checklist alert at the checklist's
          threshold or stricter, a Watchdog, low error rate and latency, sends to Alertmanager.
 - bad:   only request metrics, a high 5xx share and slow requests, looser rules (one of them
-         firing) on series nobody exports (the shipped rules' drift), a dead scrape target,
-         no Alertmanager.
+         firing), rules on series nobody exports (the shipped rules' drift: `pg_up` without a
+         postgres exporter, `up` of a job nobody scrapes), a dead scrape target, no Alertmanager.
+- shipped-names: LinkFlow's metric names idle (NaN rates), the traffic under the shipped rules' names.
 - empty: nothing to scrape, no rules.
 - auth:  basic auth in front of the API (the probe's bearer token is refused).
 """
@@ -122,9 +123,35 @@ groups:
         expr: sum(rate(linkflow_http_requests_total{status=~"5.."}[1m])) / sum(rate(linkflow_http_requests_total[1m])) > 0.05
       - alert: HighLatency
         expr: histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket[5m]))) > 2
+      - alert: SlowRequests
+        expr: histogram_quantile(0.5, sum by (le) (rate(linkflow_http_request_duration_seconds_bucket[5m]))) > 2
       - alert: WorkerQueueBacklog
         expr: asynq_queue_size > 5000
+      - alert: SchedulerDown
+        expr: up{job="linkflow-scheduler"} == 0
+      - alert: PostgresDown
+        expr: pg_up == 0
 """
+
+def shipped_names_metrics() -> tuple[CollectorRegistry, Callable[[], None]]:
+    """LinkFlow's own request metrics present but idle (constant: rate 0, so ratio and p95 are NaN)
+    while the traffic is counted under the names LinkFlow's shipped rules use: 10 % 5xx at 0.3 s."""
+    registry = CollectorRegistry()
+    Counter("linkflow_http_requests", "requests", ["method", "path", "status"], registry=registry).labels(
+        "GET", "/api/v1/workflows", "200").inc(5)
+    Histogram("linkflow_http_request_duration_seconds", "latency", ["method", "path"], registry=registry).labels(
+        "GET", "/api/v1/workflows").observe(0.1)
+    requests_total = Counter("http_requests", "requests", ["method", "status"], registry=registry)
+    durations = Histogram("http_request_duration_seconds", "latency", ["method"], registry=registry)
+
+    def on_scrape() -> None:
+        requests_total.labels("GET", "200").inc(9)
+        requests_total.labels("GET", "500").inc(1)
+        for _ in range(10):
+            durations.labels("GET").observe(0.3)
+
+    return registry, on_scrape
+
 
 # Recording rules, Prometheus's own ALERTS series and __name__ regexes: what rules-series must read
 # right. No request fails, so the recorded error ratio has no sample yet (its inputs exist) and
@@ -199,7 +226,7 @@ def _config(name: str, targets: dict[str, str], rules: bool, alertmanager: str |
     return yaml.safe_dump(config)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prometheus_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Prometheus]]:
     """start(name, targets={job: host:port}, rules=YAML|None, alertmanager=host:port|None, web_config=YAML|None)."""
     binary = need_binary("prometheus")
@@ -249,13 +276,13 @@ ERROR_RATIO = 'sum(rate(linkflow_http_requests_total{status=~"5.."}[5m])) / sum(
 P95 = "histogram_quantile(0.95, sum by (le) (rate(linkflow_http_request_duration_seconds_bucket[5m])))"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def alertmanager_paging(alertmanager_factory: AlertmanagerFactory) -> str:
     """The Alertmanager the good Prometheus sends to: a routed PagerDuty receiver."""
     return alertmanager_factory(PAGERDUTY_ROUTED).url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prometheus_good(prometheus_factory: Callable[..., Prometheus], alertmanager_paging: str) -> Prometheus:
     server = _with_exporter(
         prometheus_factory, "good", linkflow_metrics(requests=200, errors=1, seconds=0.04, complete=True),
@@ -271,7 +298,7 @@ def prometheus_good(prometheus_factory: Callable[..., Prometheus], alertmanager_
     return server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prometheus_bad(prometheus_factory: Callable[..., Prometheus]) -> Prometheus:
     server = _with_exporter(
         prometheus_factory, "bad", linkflow_metrics(requests=30, errors=10, seconds=5.0, complete=False),
@@ -281,7 +308,7 @@ def prometheus_bad(prometheus_factory: Callable[..., Prometheus]) -> Prometheus:
     return server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prometheus_meta(prometheus_factory: Callable[..., Prometheus]) -> Prometheus:
     server = _with_exporter(prometheus_factory, "meta", linkflow_metrics(requests=20, errors=0, seconds=0.04, complete=False),
                             rules=META_RULES)
@@ -290,11 +317,19 @@ def prometheus_meta(prometheus_factory: Callable[..., Prometheus]) -> Prometheus
     return server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prometheus_empty(prometheus_factory: Callable[..., Prometheus]) -> Prometheus:
     return prometheus_factory("empty", {})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prometheus_auth(prometheus_factory: Callable[..., Prometheus]) -> Prometheus:
     return prometheus_factory("auth", {}, web_config=BASIC_AUTH_WEB_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def prometheus_shipped_names(prometheus_factory: Callable[..., Prometheus]) -> Prometheus:
+    server = _with_exporter(prometheus_factory, "shipped-names", shipped_names_metrics())
+    shipped = ERROR_RATIO.replace("linkflow_http_requests_total", "http_requests_total")
+    wait_until(lambda: server.value(shipped) is not None, "shipped-names: rates")
+    return server

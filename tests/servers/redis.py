@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from tests.servers import free_port, need_binary, stop, wait_for_port
-from tests.servers import refused_port, silent_port  # noqa: F401  (fixtures re-exported for test modules)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from tests.servers import free_port, stop, wait_for_port
-from tests.servers import refused_port, silent_port  # noqa: F401  (fixtures re-exported for test modules)
 
 # moto accepts any credentials unless IAM auth is switched on; these are for the open server.
 OPEN_KEY_ID = "AKIATESTPROBEKEY0001"

@@ -23,7 +23,6 @@ from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
 
-from tests.servers import refused_port, silent_port  # noqa: F401  (fixtures re-exported for test modules)
 
 
 async def run_with_api(probe_id: str, tmp_path: Path, timeout: float = 2.0, **api: object) -> ProbeResult:

@@ -12,7 +12,6 @@ from linkflow_console.probes.base import Status
 from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.engine import run_all, run_probe
 from linkflow_console.probes.profile import parse_profile
-from tests.servers.web import filtered_port  # noqa: F401
 
 
 class CountingAPI(BaseHTTPRequestHandler):
@@ -54,18 +53,31 @@ async def test_probes_reading_one_endpoint_share_one_request(tmp_path, counting_
     assert CountingAPI.hits == {"/api/v1/health": 1}
 
 
-async def test_a_dead_host_costs_one_timeout_not_one_per_probe(tmp_path, filtered_port):
-    """SYNs that go unanswered (a firewall that drops): the shared reachability check fails once."""
-    url = f"http://127.0.0.1:{filtered_port}"
+async def sweep_six_http_probes(tmp_path, port: int) -> tuple[list, float, float]:
+    """Six API probes at one port with a pool of 2: (results, sweep seconds, slowest probe seconds)."""
+    url = f"http://127.0.0.1:{port}"
     ctx = context(tmp_path, f'timeout = 1.0\nconcurrency = 2\n[api]\nbase_url = "{url}"\n')
     probes = ["http.liveness", "http.readiness", "http.health", "http.metrics", "http.latency-p95", "http.cors"]
     start = time.perf_counter()
-    results = await run_all(probes, ctx)
+    results = list((await run_all(probes, ctx)).values())
     elapsed = time.perf_counter() - start
-    assert all(r.status is Status.ERROR for r in results.values())
-    assert all("did not answer" in r.summary for r in results.values())
-    slowest = max(r.duration_ms for r in results.values()) / 1000
+    return results, elapsed, max(r.duration_ms for r in results) / 1000
+
+
+async def test_a_dead_host_costs_one_timeout_not_one_per_probe(tmp_path, filtered_port):
+    """SYNs that go unanswered (a firewall that drops): the shared reachability check fails once."""
+    results, elapsed, slowest = await sweep_six_http_probes(tmp_path, filtered_port)
+    assert all(r.status is Status.ERROR for r in results)
+    assert all("did not answer" in r.summary for r in results)
     assert elapsed < slowest * 2  # with a pool of 2, one timeout per probe would be 3 rounds
+
+
+async def test_a_hung_host_costs_one_timeout_not_one_wave_per_pool(tmp_path, silent_port):
+    """Connections accepted, never answered: the reachability check passes, every probe waits on
+    its own request. Waiting needs no pool slot, so the six probes wait side by side."""
+    results, elapsed, slowest = await sweep_six_http_probes(tmp_path, silent_port)
+    assert all(r.status is Status.ERROR for r in results)
+    assert elapsed < slowest * 1.5  # holding slots, a pool of 2 would take 3 rounds
 
 
 async def test_missing_configuration_is_skipped_and_says_which_key(tmp_path):

@@ -12,8 +12,7 @@ from linkflow_console.probes.base import Status
 from linkflow_console.probes.context import REDACTED, ProbeContext
 from linkflow_console.probes.engine import run_probe
 from linkflow_console.probes.profile import parse_profile
-from tests.servers.api import api, api_server, refused_port, run_with_profile  # noqa: F401
-from tests.servers.api import ApiServer, evidence_line
+from tests.servers.api import ApiServer, evidence_line, run_with_profile
 
 STRONG_JWT = "q7F2vX9kLm4Rt8Yp1Wz6Hc3Nb5Jd0Gs2Ae7Ku9Qx"
 ENCRYPTION_KEY = base64.b64encode(bytes(range(40, 72))).decode()  # 32 bytes, base64
