@@ -58,3 +58,14 @@ def test_a_blocker_ticked_by_hand_carries_its_evidence_into_the_export(tmp_path)
     assert "openssl s_client refused 1.1 (evidence: https://tickets/SEC-12)" in exported
     bare = run_cli("tick", "security.network.https-redirect", "--state", state)  # a script: ticked, and told
     assert bare.returncode == 0 and "blocker ticked with no evidence" in bare.stderr
+
+
+def test_check_table_piped_is_one_tab_separated_line_per_item(tmp_path):
+    profile = tmp_path / "profile.toml"
+    profile.write_text('name = "ci"\ntimeout = 1.0\n[api]\nbase_url = "http://127.0.0.1:9"\n')  # nothing listens: could not tell
+    result = run_cli("check", "--profile", str(profile), "--state", str(tmp_path / "s.toml"),
+                     "--only", "application.health.liveness-probe", LONG_ID, "--fail-on", "error")
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert sorted(row[0] for row in rows) == ["application.health.liveness-probe", LONG_ID]
+    assert all(len(row) == 4 for row in rows)
+    assert result.returncode == 1  # --fail-on error: could not tell fails the gate
