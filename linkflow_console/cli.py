@@ -13,6 +13,10 @@ from datetime import date
 from pathlib import Path
 
 from linkflow_console.errors import UserError, read_text_file
+from linkflow_console.paths import environment_flag
+from linkflow_console.text import one_line_arg as _one_line_text
+from linkflow_console.text import safe_text
+from linkflow_console.text import user_text_arg as _user_text
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -30,8 +34,8 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--checklist", metavar="FILE", default=S, help="checklist TOML (default: the bundled LinkFlow checklist)")
     common.add_argument("--state", metavar="FILE", default=S, help="state TOML (default: in the user data directory)")
     common.add_argument("--profile", metavar="FILE", default=S, help="deployment profile TOML for live probes")
-    common.add_argument("--operator", metavar="NAME", default=S, help="who records ticks (default: the OS user)")
-    common.add_argument("--env", dest="environment", metavar="NAME", default=S, help="environment name (default: the profile's name)")
+    common.add_argument("--operator", metavar="NAME", default=S, type=_one_line_text, help="who records ticks (default: the OS user)")
+    common.add_argument("--env", dest="environment", metavar="NAME", default=S, type=environment_flag, help="environment name (default: the profile's name)")
     common.add_argument("--runbooks", metavar="DIR", default=S, help="team runbooks that override the bundled ones")
     return common
 
@@ -66,22 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runbook-links", action="store_true", help="link each item to its runbook section")
     p = command("tick", "mark an item done (a blocker with its evidence: --note or --evidence)", cmd_tick)
     p.add_argument("item")
-    p.add_argument("--note", default="")
-    p.add_argument("--evidence", default="", metavar="LINK", help="where the proof is: a ticket, a log, a dashboard URL")
+    p.add_argument("--note", default="", type=_user_text)
+    p.add_argument("--evidence", default="", type=_user_text, metavar="LINK", help="where the proof is: a ticket, a log, a dashboard URL")
     p = command("untick", "mark an item not done", cmd_untick)
     p.add_argument("item")
-    p.add_argument("--note", default="")
+    p.add_argument("--note", default="", type=_user_text)
     p = command("note", "add a note to an item", cmd_note)
     p.add_argument("item")
-    p.add_argument("text")
+    p.add_argument("text", type=_user_text)
     p = command("na", "mark an item not applicable (reason required)", cmd_na)
     p.add_argument("item")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--reason", required=True, type=_user_text)
     p.add_argument("--clear", action="store_true", help="remove the N/A instead")
     p = command("waive", "accept an open item until a date (reason, owner, expiry)", cmd_waive)
     p.add_argument("item")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--owner", required=True)
+    p.add_argument("--reason", required=True, type=_user_text)
+    p.add_argument("--owner", required=True, type=_one_line_text)
     p.add_argument("--until", required=True, type=_date, metavar="YYYY-MM-DD")
     p = command("unwaive", "remove an item's waiver", cmd_unwaive)
     p.add_argument("item")
@@ -105,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     from linkflow_console.launch.cli import add_launch_commands
 
     add_launch_commands(sub, common)
+    from linkflow_console.serve.command import add_serve_command
+
+    add_serve_command(sub, common)
     return parser
 
 
@@ -115,13 +122,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return func(args)
     except UserError as exc:
-        sys.stderr.write(f"linkflow-console: {exc}\n")
+        sys.stderr.write(f"linkflow-console: {safe_text(exc)}\n")  # it may quote a file's text
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:
+        from linkflow_console.fileio import USER_ERRNOS, os_user_error
+
+        if isinstance(exc, OSError) and exc.errno in USER_ERRNOS:  # a path, a permission, a full disk
+            sys.stderr.write(f"linkflow-console: {safe_text(os_user_error(exc, 'use the file'))}\n")
+            return EXIT_USAGE
         log = _log_internal_error()
         where = f"details written to {log}" if log else f"{type(exc).__name__} (no crash log could be written)"
         sys.stderr.write(f"linkflow-console: internal error; {where}\n")
@@ -167,10 +179,9 @@ def session_from(args: argparse.Namespace):
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"cannot write: {exc.strerror}", path=output) from None
+        from linkflow_console.fileio import write_text
+
+        write_text(output, text, "the output file")
     else:
         sys.stdout.write(text)
 
@@ -207,7 +218,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     unknown = sorted(i for i in session.store.state.items if i not in session.checklist)
     if unknown:  # kept in the file (a renamed item's history is not thrown away), but said
         sys.stderr.write(f"note: {len(unknown)} item(s) recorded in the state are not in this checklist "
-                         f"(kept, not counted): {', '.join(unknown)}\n")
+                         f"(kept, not counted): {safe_text(', '.join(unknown), one_line=True)}\n")
     return EXIT_OK
 
 
@@ -239,7 +250,7 @@ def _item_command(args: argparse.Namespace, action: Callable[..., object], done:
     session = session_from(args)
     item_id = session.require_item(args.item)
     action(session, item_id)
-    sys.stdout.write(f"{done} {item_id} ({session.operator}) -> {session.store.path}\n")
+    sys.stdout.write(f"{done} {item_id} ({safe_text(session.operator, one_line=True)}) -> {session.store.path}\n")
     return EXIT_OK
 
 
@@ -298,7 +309,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.exists() and not args.force:  # a team's hand-edited checklist is never lost to a typo
         raise UserError("exists already; not replaced", path=output, fix="choose another -o FILE, or add --force to replace it")
-    if args.checklist_id is not None and not ID_PATTERN.match(args.checklist_id):
+    if args.checklist_id is not None and not ID_PATTERN.fullmatch(args.checklist_id):
         raise UserError(
             f"--id {args.checklist_id!r} is not a valid checklist id",
             fix="use lowercase letters, digits, '-' and '.', e.g. --id team-launch",
@@ -326,7 +337,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from linkflow_console.reports import check as report
     from linkflow_console.runner import run_sweep
 
+    if args.output:  # refused before the sweep, so a typo costs nothing and records nothing
+        from linkflow_console.fileio import check_output_path
+
+        check_output_path(args.output)
     session = session_from(args)
+    from linkflow_console.probes.kubernetes.loader import with_stdin
+
+    session.profile = with_stdin(session.profile, sys.stdin)  # kubernetes.manifests = ["-"]
     only = {session.require_item(i) for i in args.only} if args.only else None
     items = [i for i in session.checklist.all_items() if not only or i.id in only]
     started = session.clock()
@@ -344,8 +362,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         from linkflow_console.reports.plain import check_text
         from linkflow_console.reports.tables import check_table
 
-        if args.output or _for_scripts():
-            _write(check_text(check_rows), args.output)
+        if args.output or _for_scripts():  # for scripts: one line per item, probe text neutralised
+            _write(safe_text(check_text(check_rows)), args.output)
         else:
             _console().print(check_table(check_rows))
     failed = report.gate_failed(check_rows, args.fail_on)
@@ -381,10 +399,10 @@ def cmd_runbook(args: argparse.Namespace) -> int:
     view = session.views()[item.id]
     from linkflow_console.runbooks import failing_first
 
-    if _for_scripts():  # the markdown as written: shell commands whole, no padding
-        sys.stdout.write(failing_first(section, view).rstrip("\n") + "\n")
+    if _for_scripts():  # the markdown as written (escapes neutralised): shell commands whole, no padding
+        sys.stdout.write(safe_text(failing_first(section, view)).rstrip("\n") + "\n")
     else:
-        _console().print(Markdown(failing_first(section, view)))
+        _console().print(Markdown(safe_text(failing_first(section, view))))  # a team's runbook file: no raw escapes
     return EXIT_OK
 
 

@@ -69,8 +69,16 @@ def required_text(value: str, name: str, fix: str) -> str:
 def read_text_file(path: Path, what: str, error: type[UserError], flag: str, encoding: str = "utf-8") -> str:
     """The text of a file the user named (`what`: "checklist"); each way it cannot be read
     becomes `error` saying what to pass with `flag` instead."""
+    from linkflow_console.limits import max_bytes, read_bounded, too_large
+
     try:
-        return path.read_text(encoding=encoding)
+        blob = read_bounded(path, what)
+        if len(blob) > max_bytes(what):
+            raise error(too_large(what, path.stat().st_size or len(blob)), path=path,
+                        fix=f"pass the {what} file itself with {flag}, not a larger file or a device")
+        if b"\0" in blob:
+            raise error(f"{what} is a binary file, not text", path=path, fix=f"pass the {what} TOML/text file with {flag}")
+        return blob.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
     except FileNotFoundError:
         raise error(f"{what} file not found", path=path, fix=f"pass an existing file with {flag}") from None
     except IsADirectoryError:
@@ -87,14 +95,22 @@ def parse_toml(text: str, path: Path | str, error: type[UserError]) -> dict:
     """tomllib.loads, with a syntax error turned into `error` naming the file and line."""
     import tomllib
 
+    from linkflow_console.limits import MAX_DEPTH, depth_of
+
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
+    except RecursionError:  # a few hundred nested [ exhaust the parser's stack
+        data = None
     except tomllib.TOMLDecodeError as exc:
         line = toml_error_line(exc, text)
         fix = "correct the TOML syntax at that line"
         if "end of document" in str(exc):
             fix = "close the array, table or string opened at that line (a missing ], } or quote)"
         raise error(f"not valid TOML: {exc}", path=path, line=line, fix=fix) from None
+    if data is None or depth_of(data) > MAX_DEPTH:
+        raise error(f"nests tables or arrays more than {MAX_DEPTH} levels deep", path=path,
+                    fix="flatten the nesting: no file the console reads needs that depth")
+    return data
 
 
 def toml_error_line(exc: Exception, text: str | None = None) -> int | None:

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from linkflow_console.checklist.model import Checklist, Item
+from linkflow_console.errors import UserError, read_text_file
 from linkflow_console.paths import bundled_dir
 from linkflow_console.probes.base import Status
 from linkflow_console.status import ItemView
@@ -51,7 +52,7 @@ class RunbookFile:
 
 @lru_cache(maxsize=256)
 def _parse(path: Path, mtime_ns: int) -> RunbookFile:
-    text = path.read_text(encoding="utf-8")
+    text = read_text_file(path, "runbook", UserError, "--runbooks")  # bounded size, friendly errors
     title_match = re.search(r"^# (.+)$", text, re.MULTILINE)
     matches = list(_ANCHORED.finditer(text))
     sections = {}

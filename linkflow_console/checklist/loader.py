@@ -9,8 +9,10 @@ from typing import Any
 from linkflow_console.checklist.model import Checklist, Item, Section, Severity, Subsection
 from linkflow_console.checklist.parse_cache import parse_checklist_toml
 from linkflow_console.errors import ChecklistError, line_of, read_text_file
+from linkflow_console.text import refused_control
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$")
+MAX_CHECKLIST_ID = 64
 _KEYS = {
     "checklist": {"id", "title", "description", "sections"},
     "section": {"id", "title", "subsections"},
@@ -43,8 +45,11 @@ class _Builder:
         self.seen: dict[str, str] = {}
         self.section_ids: set[str] = set()
 
-    def fail(self, message: str, needle: str | None = None, fix: str | None = None) -> ChecklistError:
-        line = line_of(self.text, needle) if needle else None
+    def fail(self, message: str, needle: str | tuple[str, ...] | None = None, fix: str | None = None) -> ChecklistError:
+        """`needle`: text to find the line by; several: the first found (a value written with
+        escapes is not found as such, its key is)."""
+        needles = (needle,) if isinstance(needle, str) else needle or ()
+        line = next((found for n in needles if (found := line_of(self.text, n))), None)
         return ChecklistError(message, path=self.path, line=line, fix=fix)
 
     def build(self) -> Checklist:
@@ -53,8 +58,12 @@ class _Builder:
         sections = tuple(self.section(s) for s in self.table_list(data, "sections", "checklist"))
         if not sections:
             raise self.fail("the checklist has no [[sections]]", fix="add at least one section")
+        checklist_id = self.string(data, "id", "checklist", default="checklist", ident=True)
+        if len(checklist_id) > MAX_CHECKLIST_ID:  # it names the state file in the data directory
+            raise self.fail(f"the checklist id is {len(checklist_id)} characters long (at most {MAX_CHECKLIST_ID})",
+                            "id =", "give the checklist a shorter id")
         return Checklist(
-            id=self.string(data, "id", "checklist", default="checklist", ident=True),
+            id=checklist_id,
             title=self.string(data, "title", "checklist", default="Checklist"),
             description=self.string(data, "description", "checklist", default=""),
             sections=sections,
@@ -194,10 +203,13 @@ class _Builder:
                 f"{key} =",
                 f'write {key} = "..." with quotes',
             )
-        if ident and not ID_PATTERN.match(value):
+        control = refused_control(value, f"{where}: {key}")
+        if control:
+            raise self.fail(control, f"{key} =", "remove the control character (write \\n for a line break)")
+        if ident and not ID_PATTERN.fullmatch(value):
             raise self.fail(
                 f"{where}: id {value!r} is not a valid id",
-                f'"{value}"',
+                (f'"{value}"', f"{key} ="),
                 "ids use lowercase letters, digits, '-' and '.' only",
             )
         return value

@@ -16,6 +16,7 @@ from pathlib import Path
 import tomlkit
 
 from linkflow_console.errors import ChecklistError
+from linkflow_console.text import refused_control
 
 _ITEM = re.compile(r"^[-*+] \[( |x|X)\] (.+)$")
 _CHILD = re.compile(r"^\s{2,}[-*+] (?:\[( |x|X)\] )?(.+)$")
@@ -68,6 +69,9 @@ def parse_markdown(text: str, path: Path) -> ImportedChecklist:
 
     for number, raw_line in enumerate(text.splitlines(), 1):
         line = raw_line.replace("\t", "    ").rstrip()
+        control = refused_control(line, "the line")
+        if control:  # it would reach the checklist, then every terminal that shows the item
+            raise ChecklistError(control, path=path, line=number, fix="remove the control character from the markdown")
         stripped = line.lstrip("\ufeff")
         if not stripped.strip():
             continue

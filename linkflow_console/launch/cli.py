@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 from linkflow_console.launch.model import Decision, LogKind
+from linkflow_console.text import safe_text, user_text_arg
 
 
 def add_launch_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -31,12 +32,12 @@ def add_launch_commands(sub: argparse._SubParsersAction, common: argparse.Argume
     p.add_argument("--run-due", action="store_true", help="first run the probes of check-ins that came due (needs --profile)")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 on NO-GO too (the behaviour before exit code 1 meant NO-GO)")
     p = command("log", "add a war-room log entry", cmd_log)
-    p.add_argument("text")
+    p.add_argument("text", type=user_text_arg)
     p.add_argument("--kind", choices=[str(k) for k in LogKind], default=None, help="default: note, or decision with --decision")
     p.add_argument("--decision", choices=[str(d) for d in Decision], default=None)
     p = command("checkin", "mark a check-in done, e.g. post-launch.first-24h.monitor-error-rates@1h", cmd_checkin)
     p.add_argument("checkin", metavar="ID")
-    p.add_argument("--note", default="", help="what was seen")
+    p.add_argument("--note", default="", type=user_text_arg, help="what was seen")
     p.add_argument("--reopen", action="store_true", help="undo a check-in marked done by mistake")
 
 
@@ -70,7 +71,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     now = session.clock()
     text = status_text(session.checklist, schedule, data, session.views(), checkin_views(schedule, data, now), now,
                        show_all=args.show_all)
-    sys.stdout.write(text)
+    sys.stdout.write(safe_text(text))  # other people's notes and decisions: no raw escapes
     from linkflow_console.launch.model import go_no_go
 
     no_go = not go_no_go(session.checklist, session.views()).go
@@ -87,7 +88,7 @@ def _run_due(session, views) -> None:
         raise UserError("--run-due needs a profile", fix="pass --profile FILE with prometheus/redis/api settings")
     results = asyncio.run(run_due(session, views))
     for result in results.values():
-        sys.stdout.write(f"probed {result.probe_id}: {result.status} {result.summary}\n")
+        sys.stdout.write(f"probed {result.probe_id}: {result.status} {safe_text(result.summary, one_line=True)}\n")
 
 
 def cmd_log(args: argparse.Namespace) -> int:

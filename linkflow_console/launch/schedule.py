@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from linkflow_console.checklist.model import Checklist
-from linkflow_console.errors import UserError, line_of, parse_toml
+from linkflow_console.errors import UserError, line_of, parse_toml, read_text_file
 from linkflow_console.paths import bundled_dir
 
 SCHEDULE_FILE = "launch-schedule.toml"
@@ -83,12 +83,9 @@ def schedule_path_for(checklist_path: Path) -> Path:
 
 def load_schedule(path: Path | str, checklist: Checklist, known_probes: Iterable[str] | None = None) -> Schedule:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScheduleError("launch schedule not found", path=path, fix=f"pass an existing file with --schedule, or add {SCHEDULE_FILE} beside the checklist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScheduleError(f"cannot read launch schedule: {exc}", path=path) from None
+    if not path.exists() and not path.is_symlink():
+        raise ScheduleError("launch schedule not found", path=path, fix=f"pass an existing file with --schedule, or add {SCHEDULE_FILE} beside the checklist")
+    text = read_text_file(path, "launch schedule", ScheduleError, "--schedule")  # bounded size, friendly errors
     if known_probes is None:
         from linkflow_console.probes.catalog import PROBE_IDS
 

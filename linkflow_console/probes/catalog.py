@@ -84,6 +84,35 @@ PROBES: dict[str, ProbeSpec] = {
     "prometheus.latency-p95": ProbeSpec("prometheus", "Current p95 latency", ("prometheus.url",)),
     "alertmanager.paging-receiver": ProbeSpec("alertmanager", "PagerDuty or Opsgenie receiver", ("alertmanager.url",)),
     "alertmanager.alert-end-to-end": ProbeSpec("alertmanager", "A test alert reaches Alertmanager", ("alertmanager.url", "prometheus.url")),
+    # probe sources: Kubernetes manifests, the repository, CDN, access-log retention (issue 13)
+    "k8s.api-hpa": ProbeSpec("kubernetes", "API HPA on CPU 70 %, 2+ replicas", ("kubernetes.manifests",)),
+    "k8s.worker-autoscaling": ProbeSpec("kubernetes", "Worker scales on queue depth", ("kubernetes.manifests",)),
+    "k8s.liveness": ProbeSpec("kubernetes", "Liveness probes on api and worker", ("kubernetes.manifests",)),
+    "k8s.readiness": ProbeSpec("kubernetes", "Readiness probes on api and worker, not the liveness check", ("kubernetes.manifests",)),
+    "k8s.scheduler-replicas": ProbeSpec("kubernetes", "Scheduler replicas for leader election", ("kubernetes.manifests",)),
+    "k8s.websocket-affinity": ProbeSpec("kubernetes", "Session affinity for /ws", ("kubernetes.manifests",)),
+    "k8s.load-balancer": ProbeSpec("kubernetes", "Ingress or load balancer in front of the api", ("kubernetes.manifests",)),
+    "k8s.data-services-private": ProbeSpec("kubernetes", "PostgreSQL/Redis Services internal, NetworkPolicy", ("kubernetes.manifests",)),
+    "k8s.secret-refs": ProbeSpec("kubernetes", "Secrets from Secret references, no literals", ("kubernetes.manifests",)),
+    "k8s.resources": ProbeSpec("kubernetes", "Resource requests and limits set", ("kubernetes.manifests",)),
+    "k8s.image-pinning": ProbeSpec("kubernetes", "Images pinned to a tag or digest", ("kubernetes.manifests",)),
+    "k8s.grafana-dashboards": ProbeSpec("kubernetes", "Grafana dashboards as code, key metrics", ()),  # manifests or repository
+    "k8s.log-shipper": ProbeSpec("kubernetes", "Log shipper DaemonSet", ("kubernetes.manifests",)),
+    "k8s.log-retention": ProbeSpec("kubernetes", "Log store keeps logs for a bounded period", ()),  # manifests or repository
+    "repo.ci-tests": ProbeSpec("repository", "CI runs the tests on every change", ("repository.path",)),
+    "repo.ci-security-scan": ProbeSpec("repository", "CI runs SAST and dependency scanners", ("repository.path",)),
+    "repo.version-tag": ProbeSpec("repository", "Deployed commit has a semver tag", ("repository.path",)),
+    "repo.changelog": ProbeSpec("repository", "CHANGELOG has the latest tag", ("repository.path",)),
+    "repo.staging": ProbeSpec("repository", "Staging environment or overlay", ("repository.path",)),
+    "repo.progressive-delivery": ProbeSpec("repository", "Argo Rollouts, Flagger or a canary step", ("repository.path",)),
+    "repo.alert-runbooks": ProbeSpec("repository", "Alert rules link runbooks that exist", ("repository.path",)),
+    "repo.config-in-git": ProbeSpec("repository", "Deployment config committed and pushed", ("repository.path",)),
+    "repo.architecture-doc": ProbeSpec("repository", "Architecture document names the components", ("repository.path",)),
+    "repo.rto": ProbeSpec("repository", "RTO documented, under 1 hour", ("repository.path",)),
+    "repo.rpo": ProbeSpec("repository", "RPO documented, under 5 minutes", ("repository.path",)),
+    "repo.failover-doc": ProbeSpec("repository", "Failover procedure written down as steps", ("repository.path",)),
+    "http.cdn": ProbeSpec("cdn", "Static assets cached by a CDN", ("api.frontend_origin",)),
+    "s3.access-logs-retained": ProbeSpec("s3_retention", "Access logs kept for the documented retention", ("s3.bucket",)),
 }
 
 # Libraries a probe module imports inside its functions (kept out of start-up). A sweep imports
@@ -96,6 +125,9 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "metrics": ("prometheus_client.parser", "prometheus_client.openmetrics.parser"),
     "prometheus": ("yaml",),
     "alertmanager": ("yaml",),
+    "kubernetes": ("yaml",),
+    "repository": ("yaml",),
+    "s3_retention": ("boto3", "botocore.config", "botocore.exceptions"),
 }
 HTTP_LIBRARIES = ("httpx",)
 

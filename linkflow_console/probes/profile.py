@@ -6,13 +6,16 @@ Relative paths are resolved against the profile's own directory.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from linkflow_console.errors import ProfileError, line_of, parse_toml
+from linkflow_console.errors import ProfileError, line_of, parse_toml, read_text_file
+from linkflow_console.paths import NAME_RULE, name_problem
+from linkflow_console.probes.profile_checks import BOUNDS, value_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,15 @@ SCHEMA: dict[str, Key] = {
     "prometheus.token": Key("secret", None),
     "alertmanager.url": Key("url", None),
     "launch.schedule": Key("path", None, "first-24-hours schedule TOML; default: bundled"),
+    # probe sources: manifests, the repository, CDN and access-log retention (issue 13)
+    "kubernetes.manifests": Key("list[str]", [], "manifest files or directories; '-' reads stdin (check only)"),
+    "kubernetes.api": Key("str", "linkflow-api", "the api workload's name"),
+    "kubernetes.worker": Key("str", "linkflow-worker", "the worker workload's name"),
+    "kubernetes.scheduler": Key("str", "linkflow-scheduler", "the scheduler workload's name"),
+    "kubernetes.data_services": Key("list[str]", [], "PostgreSQL/Redis Service names; default: by port or name"),
+    "repository.path": Key("path", None, "git checkout holding CI workflows, tags, CHANGELOG, alert rules"),
+    "api.static_path": Key("str", None, "a static asset on frontend_origin; default: found in its HTML"),
+    "s3.access_log_retention_days": Key("int", 90, "documented retention of S3 access logs"),
 }
 TABLES = sorted({key.split(".")[0] for key in SCHEMA if "." in key})
 
@@ -136,13 +148,7 @@ def empty_profile() -> Profile:
 
 def load_profile(path: Path | str) -> Profile:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError("profile not found", path=path, fix="pass an existing file with --profile") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read profile: {exc}", path=path) from None
-    return parse_profile(text, path)
+    return parse_profile(read_text_file(path, "profile", ProfileError, "--profile"), path)
 
 
 def parse_profile(text: str, path: Path) -> Profile:
@@ -169,9 +175,32 @@ def _locate(text: str, key: str) -> int | None:
     return line_of(text, f"{sub} =", start) or line_of(text, sub, start) or start
 
 
+def _fix_for(key: str, kind: str) -> str:
+    """What to write instead of a refused value (never echoing it: it may hold a secret)."""
+    leaf = key.split(".")[-1]
+    if key in BOUNDS:
+        low, high = BOUNDS[key]
+        return f"write {leaf} = a number from {low:g} to {high:g} (default {SCHEMA[key].default})"
+    if key in ("postgres.dsn", "postgres.pooler_dsn"):
+        return ('write dsn = "postgresql://user@host:5432/db" (or "host=... dbname=..."); '
+                "put the password under password = { env = \"VAR\" }")
+    if key == "redis.url":
+        return 'write url = "redis://host:6379/0" (rediss:// for TLS); the password goes under password = { env = "VAR" }'
+    if key == "redis.sentinels":
+        return 'write sentinels = ["host:26379", "[::1]:26379"]'
+    if kind == "url" or key == "api.openapi":
+        return "write a URL like https://api.example.com (IPv6 as https://[::1]:8443); secrets go in *password/token keys as references"
+    return f"correct {leaf} (see the profile keys in the README)"
+
+
 def _check(key: str, value: Any, text: str, path: Path, base_dir: Path) -> Any:
     def fail(message: str, fix: str) -> ProfileError:
         return ProfileError(message, path=path, line=_locate(text, key), fix=fix)
+
+    def within_bounds(checked: Any) -> None:
+        problem = value_problem(key, spec.kind, checked)
+        if problem:
+            raise fail(problem, _fix_for(key, spec.kind))
 
     spec = SCHEMA.get(key)
     if spec is None:
@@ -199,12 +228,13 @@ def _check(key: str, value: Any, text: str, path: Path, base_dir: Path) -> Any:
                 f"{key} embeds a password in the URL",
                 "remove the password from the URL and reference it with the matching *password key",
             )
-        if kind == "url" and not re.match(r"^https?://[^/\s]+", value):
-            raise fail(f"{key} is not an http(s) URL: {value!r}", "write a URL like https://api.example.com")
+        within_bounds(value)
+        if key == "name" and name_problem(value):
+            raise fail(str(name_problem(value)), f'write name = "production": {NAME_RULE}')
         if kind == "path":
-            return str((base_dir / value).resolve()) if not Path(value).is_absolute() else value
+            return os.path.realpath(base_dir / value) if not Path(value).is_absolute() else value  # never raises on a link loop
         if key == "api.openapi" and not re.match(r"^https?://", value):
-            return str((base_dir / value).resolve())
+            return os.path.realpath(base_dir / value)
         return value.rstrip("/") if kind == "url" else value
     if kind == "bool":
         if not isinstance(value, bool):
@@ -213,12 +243,12 @@ def _check(key: str, value: Any, text: str, path: Path, base_dir: Path) -> Any:
     if kind in ("int", "float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind == "int" and isinstance(value, float)):
             raise fail(f"{key} must be a number", f"write {key.split('.')[-1]} = {spec.default}")
-        if value < 0 or (key in ("timeout", "concurrency") and value <= 0):
-            raise fail(f"{key} must be positive", f"write {key.split('.')[-1]} = {spec.default}")
+        within_bounds(value)
         return float(value) if kind == "float" else value
     if kind.startswith("list["):
         inner = int if kind == "list[int]" else str
         if not isinstance(value, list) or not all(isinstance(v, inner) and not isinstance(v, bool) for v in value):
             raise fail(f"{key} must be a list of {inner.__name__}", f"write {key.split('.')[-1]} = {spec.default!r}")
+        within_bounds(value)
         return value
     raise AssertionError(kind)

@@ -12,6 +12,7 @@ from linkflow_console.checklist.model import Checklist
 from linkflow_console.probes.base import Status
 from linkflow_console.reports.export import manual_dict
 from linkflow_console.status import ItemView, Shown
+from linkflow_console.text import safe_text
 
 MANUAL = "manual"
 GATE_LEVELS = {"fail": {Status.FAIL}, "error": {Status.FAIL, Status.ERROR}, "warn": {Status.FAIL, Status.WARN}}
@@ -127,4 +128,5 @@ def to_junit(check_rows: list[CheckRow], profile: str, started: datetime, finish
             body = f"<skipped message={quoteattr(f'{row.view.shown}: ' + row.summary)}/>"
         out.append(f"{head}>{body}</testcase>" if body else f"{head}/>")
     out += ["  </testsuite>", "</testsuites>"]
-    return "\n".join(out) + "\n"
+    # a hostile target's text: a control character would make the XML invalid (and reach a terminal)
+    return safe_text("\n".join(out)) + "\n"

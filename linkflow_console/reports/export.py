@@ -9,6 +9,7 @@ from typing import Any
 from linkflow_console.checklist.model import Checklist, Item
 from linkflow_console.state.model import ItemState, State
 from linkflow_console.status import ItemView, overall_progress, section_progress
+from linkflow_console.text import safe_text
 
 
 def _one_line(text: str) -> str:
@@ -76,7 +77,8 @@ def to_markdown(
             out.append("")
     if launch_lines:
         out += ["## Launch log", "", *launch_lines, ""]
-    return "\n".join(out).rstrip() + "\n"
+    # notes, names and reasons came from people and files: no control character reaches a terminal
+    return safe_text("\n".join(out).rstrip()) + "\n"
 
 
 def manual_dict(manual: ItemState) -> dict[str, Any]:

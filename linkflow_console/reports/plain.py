@@ -11,13 +11,15 @@ from linkflow_console.checklist.model import Checklist
 from linkflow_console.probes.catalog import PROBES
 from linkflow_console.reports.check import CheckRow
 from linkflow_console.status import ItemView, overall_progress, probe_counts, section_progress
+from linkflow_console.text import safe_text
 
 STATUS_FORMAT = "linkflow-console.status/1"
 
 
 def _field(value: object) -> str:
-    """One field: tabs and line breaks inside a value would split the record."""
-    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
+    """One field: tabs and line breaks inside a value would split the record; control characters
+    (another console's or a file's text) are shown as escapes, never sent to the terminal."""
+    return safe_text(" ".join(value.split()), one_line=True) if isinstance(value, str) else str(value)
 
 
 def lines(rows: Iterable[Iterable[object]]) -> str:

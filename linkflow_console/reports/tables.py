@@ -11,6 +11,7 @@ from linkflow_console.checklist.model import Checklist
 from linkflow_console.probes.catalog import PROBES
 from linkflow_console.reports.check import CheckRow
 from linkflow_console.status import ItemView, overall_progress, probe_counts, section_progress
+from linkflow_console.text import rich_text
 
 STATUS_STYLES = {
     "pass": "green", "done": "green", "warn": "yellow", "fail": "bold red", "error": "magenta",
@@ -21,8 +22,8 @@ STATUS_STYLES = {
 def status_table(checklist: Checklist, views: dict[str, ItemView], environment: str, state_path: Path) -> Table:
     total = overall_progress(checklist, views)
     table = Table(
-        title=f"{checklist.title} — {environment}",
-        caption=f"state: {state_path}",
+        title=rich_text(f"{checklist.title} — {environment}", one_line=True),  # file text: never markup
+        caption=rich_text(f"state: {state_path}", one_line=True),
         title_justify="left",
     )
     for column, justify in (("Section", "left"), ("Done", "right"), ("Progress", "left"), ("Failing", "right"), ("Could not tell", "right"), ("Open blockers", "right")):
@@ -33,7 +34,7 @@ def status_table(checklist: Checklist, views: dict[str, ItemView], environment: 
         counts = probe_counts(section_views)
         blockers = sum(v.item.severity == "blocker" and not v.complete for v in section_views)
         table.add_row(
-            section.title,
+            rich_text(section.title, one_line=True),
             str(progress),
             f"{progress.bar(12)} {progress.ratio:4.0%}",
             Text(str(counts.failing), style="bold red" if counts.failing else "dim"),
@@ -54,7 +55,7 @@ def check_table(rows: list[CheckRow]) -> Table:
     for row in rows:
         status = row.status
         shown = f"{status} ({row.view.shown})" if row.accepted else status
-        table.add_row(row.view.item.id, Text(shown, style=STATUS_STYLES.get(status, "")), row.summary)
+        table.add_row(row.view.item.id, Text(shown, style=STATUS_STYLES.get(status, "")), rich_text(row.summary))
     return table
 
 

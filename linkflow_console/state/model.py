@@ -9,6 +9,7 @@ from typing import Any
 
 from linkflow_console.errors import StateError, line_of
 from linkflow_console.probes.base import ProbeResult
+from linkflow_console.state.validation import check_launch, check_results, check_top
 
 SCHEMA_VERSION = 1
 
@@ -184,7 +185,11 @@ def _item_line(text: str, item_id: str, key: str) -> int | None:
 
 
 def build_state(data: dict[str, Any], text: str, path: Path) -> State:
-    """Plain dict (tomlkit unwrapped) -> State, with type errors that name the line."""
+    """Plain dict (tomlkit unwrapped) -> State, with type errors that name the line. The whole
+    file is checked: a state that fails here is never written to."""
+    check_top(data, text, path)
+    check_results(data.get("results"), text, path)
+    check_launch(data.get("launch"), text, path)
     items: dict[str, ItemState] = {}
     raw_items = data.get("items", {})
     if not isinstance(raw_items, dict):
@@ -208,8 +213,8 @@ def build_state(data: dict[str, Any], text: str, path: Path) -> State:
     for probe_id, raw in dict(data.get("results", {})).items():
         try:
             results[probe_id] = ProbeResult.from_dict({**raw, "probe": probe_id})
-        except (KeyError, TypeError, ValueError):
-            continue  # a stale or hand-mangled cached result is only a cache: drop it, keep going
+        except (KeyError, TypeError, ValueError, OverflowError):
+            continue  # checked above; what from_dict still cannot use is only a cache entry
     launch = data.get("launch", {})
     return State(
         checklist=str(data.get("checklist", "")),

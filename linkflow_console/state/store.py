@@ -7,7 +7,6 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -18,8 +17,11 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from linkflow_console.errors import StateError, UserError, required_text, toml_error_line
+from linkflow_console.fileio import atomic_write, real_path
+from linkflow_console.limits import MAX_AUDIT_LINE
 from linkflow_console.probes.base import ProbeResult
 from linkflow_console.state.model import SCHEMA_VERSION, State, build_state
+from linkflow_console.state.validation import loads_state, read_state_text
 
 if TYPE_CHECKING:
     from tomlkit.toml_document import TOMLDocument
@@ -42,6 +44,8 @@ def _seconds(moment: datetime) -> datetime:
 
 
 class StateStore:
+    read_only = False  # a served viewer's console: mutate, the one path every change takes, refuses all
+
     def __init__(
         self,
         path: Path | str,
@@ -58,8 +62,9 @@ class StateStore:
         self.environment = environment
         self.adopt_environment = adopt_environment
         self.clock = clock
-        self.audit_path = self.path.with_name(self.path.name.removesuffix(".toml") + ".audit.jsonl")
-        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        real = real_path(self.path)  # a symlinked state: its audit log and lock sit beside the real file
+        self.audit_path = real.with_name(real.name.removesuffix(".toml") + ".audit.jsonl")
+        self._lock_path = real.with_name(real.name + ".lock")
         self._state: State | None = None
         self._signature: tuple[int, int, int] | None = None
 
@@ -76,7 +81,7 @@ class StateStore:
         signature = self._disk_signature()
         text = self._read_text()
         try:
-            data = tomllib.loads(text)
+            data = loads_state(text, self.path)
         except tomllib.TOMLDecodeError as exc:
             raise self._corrupt(text, str(exc), toml_error_line(exc, text)) from None
         self._check_owner(data, text)
@@ -103,7 +108,7 @@ class StateStore:
 
     def _read_text(self) -> str:
         try:
-            return self.path.read_text(encoding="utf-8")
+            return read_state_text(self.path)
         except FileNotFoundError:
             return ""
         except IsADirectoryError:
@@ -129,7 +134,7 @@ class StateStore:
         if not text.strip():
             return self._new_doc(), text
         try:
-            data = tomllib.loads(text)  # the stdlib parser is the reference: tomlkit accepts some invalid TOML
+            data = loads_state(text, self.path)  # the stdlib parser is the reference: tomlkit accepts some invalid TOML
             doc = tomlkit.parse(text)
         except tomllib.TOMLDecodeError as exc:
             raise self._corrupt(text, str(exc), toml_error_line(exc, text)) from None
@@ -229,6 +234,9 @@ class StateStore:
         """Lock, re-read from disk, apply, audit, write atomically. Returns the new state.
 
         The change is durable (fsynced) when this returns."""
+        if self.read_only:
+            raise UserError("read-only: this console is a viewer; nothing was changed",
+                            fix="ask an operator, or open the console with an operator token")
         with self._locked():
             doc, _ = self._read_doc()
             now = _seconds(self.clock())
@@ -244,7 +252,7 @@ class StateStore:
                 ) from None
             try:
                 self._append_audit({"at": now.isoformat(), **entry})
-                _atomic_write(self.path, text)
+                atomic_write(self.path, text)
             except OSError as exc:
                 raise self._unwritable(exc) from None
             self._state = state
@@ -268,9 +276,11 @@ class StateStore:
         entries = []
         for line in lines:
             try:
-                entries.append(json.loads(line))
-            except json.JSONDecodeError:
+                entry = json.loads(line) if len(line) <= MAX_AUDIT_LINE else None
+            except (json.JSONDecodeError, RecursionError):
                 continue  # a torn last line after a crash: the state file is the truth
+            if isinstance(entry, dict):
+                entries.append(entry)
         return entries
 
     # -- item operations -----------------------------------------------------------------
@@ -438,22 +448,3 @@ def _key_line(text: str, key: str) -> int | None:
         if re.match(rf"\s*{re.escape(key)}\s*=", row):
             return number
     return None
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Temp file in the same directory, fsync, os.replace, fsync the directory."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

@@ -86,10 +86,12 @@ async def test_a_refusing_internal_port_proves_the_host_answers(filtered_port, t
 
 
 @pytest.mark.parametrize("port", [0, 70000])
-async def test_port_outside_the_tcp_range_is_error_not_a_crash(port, public_url, tmp_path):
-    result = await check("net.internal-ports", public_url, tmp_path, internal_ports=[port])
-    assert result.status is Status.ERROR
-    assert "not a TCP port" in result.summary
+async def test_port_outside_the_tcp_range_is_refused_at_load_not_a_crash(port, public_url, tmp_path):
+    from linkflow_console.errors import ProfileError
+
+    with pytest.raises(ProfileError) as caught:  # the profile is checked when read (issue 12), not per probe
+        await check("net.internal-ports", public_url, tmp_path, internal_ports=[port])
+    assert "between 1 and 65535" in caught.value.message and caught.value.line
 
 
 async def test_port_open_on_one_address_of_several_is_open(refused_port):

@@ -305,7 +305,8 @@ async def test_backup_age_pages_past_the_first_1000_objects(s3_server: S3Server,
     newest = f"{BACKUP_PREFIX}z-newest.sql.gz"  # sorts last: on the second page of the listing
     client.put_object(Bucket=bucket, Key=newest, Body=b"d")
 
-    result = await run("s3.backup-age", tmp_path, s3_server.endpoint_url, backup_bucket=bucket)
+    # two pages of listing from moto: a timeout sized for a loaded CI machine, not for speed
+    result = await run("s3.backup-age", tmp_path, s3_server.endpoint_url, backup_bucket=bucket, timeout=30.0)
 
     assert result.status is Status.PASS, result.summary
     assert evidence(result, "newest backup") == newest

@@ -1,0 +1,1 @@
+"""`linkflow-console serve`: the console in browsers behind tokens (textual-serve underneath)."""
