@@ -26,7 +26,7 @@ import sys, time, resource
 start = time.perf_counter()
 from linkflow_console.session import open_session
 from linkflow_console.tui.app import LinkflowConsole
-from linkflow_console.tui.checklist_tree import ChecklistTree
+from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
 
 class Timed(LinkflowConsole):
     def _on_mount(self, event):  # Textual also runs the base class's on_mount

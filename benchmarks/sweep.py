@@ -126,7 +126,7 @@ async def press_and_time_repaint(app, key: str) -> float:
     the moved cursor (what a terminal user sees), measured at the compositor."""
     from textual import events
 
-    from linkflow_console.tui.checklist_tree import ChecklistTree
+    from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
 
     tree = app.screen.query_one(ChecklistTree)
     before = tree.cursor_line

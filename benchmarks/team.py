@@ -28,7 +28,7 @@ WATCHER = r"""
 import asyncio, sys, time
 from linkflow_console.session import open_session
 from linkflow_console.tui.app import LinkflowConsole
-from linkflow_console.tui.checklist_tree import ChecklistTree
+from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
 
 state, items = sys.argv[1], sys.argv[2].split(",")
 

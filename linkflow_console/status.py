@@ -5,6 +5,7 @@ shows as such (with the probe's verdict still visible beside it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -55,14 +56,9 @@ ASCII_GLYPHS: dict[Shown, str] = {
     Shown.WAIVED: "[w]",
 }
 
-FILTERS: dict[str, frozenset[Shown]] = {
-    "all": frozenset(Shown),
-    "open": frozenset({Shown.OPEN, Shown.EXPIRED, Shown.WARN, Shown.FAIL, Shown.ERROR, Shown.PENDING}),
-    "done": frozenset({Shown.PASS, Shown.DONE, Shown.NA}),
-    "waived": frozenset({Shown.WAIVED, Shown.EXPIRED}),
-    "failing": frozenset({Shown.FAIL, Shown.ERROR}),
-}
-
+# "Never run": an item's probe has no result yet. Not "…", which means a probe is running now.
+NOT_RUN_GLYPH = "◌"
+FAILING_GLYPH, COULD_NOT_TELL_GLYPH = GLYPHS[Shown.FAIL], GLYPHS[Shown.ERROR]
 
 @dataclass(frozen=True, slots=True)
 class ItemView:
@@ -81,10 +77,25 @@ class ItemView:
     def glyph(self) -> str:
         return GLYPHS[self.shown]
 
+    # The two words every count, label, filter and report uses; defined here once.
     @property
     def failing(self) -> bool:
-        """The probe says the target is wrong or could not tell, whatever was recorded by hand."""
-        return self.probe_status in (Status.FAIL, Status.ERROR)
+        """A probe says the target is wrong (`fail`), whatever was recorded by hand."""
+        return self.probe_status is Status.FAIL
+
+    @property
+    def could_not_tell(self) -> bool:
+        """A probe ran and could not tell (`error`), and none says the target is wrong."""
+        return self.probe_status is Status.ERROR
+
+    @property
+    def has_probe_trouble(self) -> bool:
+        """Failing or could not tell: the probe's evidence is worth reading first."""
+        return self.failing or self.could_not_tell
+
+    @property
+    def never_run(self) -> bool:
+        return bool(self.item.probes) and not self.results
 
 
 def item_view(
@@ -160,3 +171,57 @@ def all_views(
 def overall_progress(checklist: Checklist, views: dict[str, ItemView]) -> Progress:
     ids = [item.id for item in checklist.items()]
     return Progress(sum(views[i].complete for i in ids), len(ids))
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeCounts:
+    """How many items a probe finds failing and how many it could not tell: always shown apart."""
+
+    failing: int
+    could_not_tell: int
+
+    def __bool__(self) -> bool:
+        return bool(self.failing or self.could_not_tell)
+
+    def __str__(self) -> str:
+        parts = []
+        if self.failing:
+            parts.append(f"{FAILING_GLYPH} {self.failing} failing")
+        if self.could_not_tell:
+            parts.append(f"{COULD_NOT_TELL_GLYPH} {self.could_not_tell} could not tell")
+        return "  ".join(parts)
+
+    @property
+    def short(self) -> str:
+        """For a section label: `✘2 ?12`."""
+        return " ".join(p for p in (self.failing and f"{FAILING_GLYPH}{self.failing}",
+                                    self.could_not_tell and f"{COULD_NOT_TELL_GLYPH}{self.could_not_tell}") if p)
+
+
+def probe_counts(views: Iterable[ItemView]) -> ProbeCounts:
+    views = list(views)
+    return ProbeCounts(sum(v.failing for v in views), sum(v.could_not_tell for v in views))
+
+
+def _open(view: ItemView) -> bool:
+    return view.shown in (Shown.OPEN, Shown.EXPIRED, Shown.WARN, Shown.FAIL, Shown.ERROR, Shown.PENDING)
+
+
+# The status filter (`f` in the console, in this order): each a test of an item's view.
+FILTERS: dict[str, Callable[[ItemView], bool]] = {
+    "all": lambda view: True,
+    "open": _open,
+    "done": lambda view: view.shown in (Shown.PASS, Shown.DONE, Shown.NA),
+    "waived": lambda view: view.shown in (Shown.WAIVED, Shown.EXPIRED),
+    "failing": lambda view: view.failing,
+    "could not tell": lambda view: view.could_not_tell,
+}
+
+
+def still_open_after_tick(view: ItemView) -> str | None:
+    """Why a ticked item still shows as not done: a manual tick never hides a failing probe."""
+    if not view.failing:
+        return None
+    summaries = "; ".join(r.summary for r in view.results if r.status is Status.FAIL)
+    return (f"the probe still fails ({summaries}), so the item stays {FAILING_GLYPH} failing: "
+            "a tick never hides a failing probe. Fix it and probe again, or waive it with a reason.")

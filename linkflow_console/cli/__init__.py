@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from linkflow_console.cli.common import Parser, common_options, parse_date
 from linkflow_console.cli.items import cmd_import, cmd_na, cmd_note, cmd_tick, cmd_untick, cmd_unwaive, cmd_waive
-from linkflow_console.cli.reports import cmd_check, cmd_export, cmd_probes, cmd_runbook, cmd_status
+from linkflow_console.cli.reports import cmd_check, cmd_export, cmd_list, cmd_probes, cmd_runbook, cmd_status
 from linkflow_console.errors import UserError
 from linkflow_console.exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from linkflow_console.text import one_line_arg, safe_text, user_text_arg
@@ -32,14 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     command("tui", "open the console (the default)", cmd_tui)
-    command("status", "progress per section", cmd_status)
+    p = command("status", "progress per section", cmd_status)
+    p.add_argument("--format", choices=["table", "json"], default="table", help="table (tab-separated when piped) or json")
+    command("list", "every item for scripts: id, status, severity, text (tab-separated)", cmd_list)
     p = command("export", "export the state as markdown or JSON", cmd_export)
     p.add_argument("--format", choices=["markdown", "json"], default="markdown")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.add_argument("--runbook-links", action="store_true", help="link each item to its runbook section")
-    p = command("tick", "mark an item done", cmd_tick)
+    p = command("tick", "mark an item done (a blocker with its evidence: --note or --evidence)", cmd_tick)
     p.add_argument("item")
     p.add_argument("--note", default="", type=user_text_arg)
+    p.add_argument("--evidence", default="", type=user_text_arg, metavar="LINK", help="where the proof is: a ticket, a log, a dashboard URL")
     p = command("untick", "mark an item not done", cmd_untick)
     p.add_argument("item")
     p.add_argument("--note", default="", type=user_text_arg)

@@ -24,7 +24,16 @@ def _item_command(args: argparse.Namespace, action: Callable[[Session, str], obj
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    return _item_command(args, lambda s, i: record.tick(s.store, i, s.operator, args.note), "ticked")
+    from linkflow_console.reports.evidence import tick_note, tick_warnings
+
+    session = open_session(args)
+    item_id = session.require_item(args.item)
+    note = tick_note(session, item_id, args.note, args.evidence)
+    record.tick(session.store, item_id, session.operator, note)
+    sys.stdout.write(f"ticked {item_id} ({safe_text(session.operator, one_line=True)}) -> {session.store.location}\n")
+    for warning in tick_warnings(session, item_id, note):
+        sys.stderr.write(f"note: {safe_text(warning)}\n")
+    return EXIT_OK
 
 
 def cmd_untick(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ def add_launch_commands(sub: argparse._SubParsersAction, common: argparse.Argume
     p = command("status", "the clock, go/no-go and the due and overdue check-ins", cmd_status)
     p.add_argument("--all", dest="show_all", action="store_true", help="list every check-in")
     p.add_argument("--run-due", action="store_true", help="first run the probes of check-ins that came due (needs --profile)")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 on NO-GO too (the behaviour before exit code 1 meant NO-GO)")
     p = command("log", "add a war-room log entry", cmd_log)
     p.add_argument("text", type=user_text_arg)
     p.add_argument("--kind", choices=[str(k) for k in LogKind], default=None, help="default: note, or decision with --decision")
@@ -71,7 +72,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     text = status_text(session.checklist, schedule, data, session.views(), checkin_views(schedule, data, now), now,
                        show_all=args.show_all)
     sys.stdout.write(safe_text(text))  # other people's notes and decisions: no raw escapes
-    return 0
+    from linkflow_console.launch.model import go_no_go
+
+    no_go = not go_no_go(session.checklist, session.views()).go
+    return 1 if no_go and not args.exit_zero else 0  # like `check`: a script can gate on the verdict
 
 
 def _run_due(session, views) -> None:

@@ -12,13 +12,25 @@ from linkflow_console.state import record
 from linkflow_console.text import safe_text
 
 
+def _for_scripts() -> bool:
+    """stdout is a pipe or a file: print for scripts (no wrapping, padding or colour)."""
+    return not sys.stdout.isatty()
+
+
 def cmd_status(args: argparse.Namespace) -> int:
+    from linkflow_console.reports import plain
     from linkflow_console.reports.tables import status_table
 
     session = open_session(args)
     where = f"environment {session.environment}, state {session.store.location}\n"
-    (sys.stdout if sys.stdout.isatty() else sys.stderr).write(where)  # piped output stays the table alone
-    rich_console().print(status_table(session.checklist, session.views(), session.environment, session.store.location))
+    (sys.stderr if _for_scripts() or args.format == "json" else sys.stdout).write(where)  # piped output stays the data alone
+    what = (session.checklist, session.views(), session.environment, session.store.location)
+    if args.format == "json":
+        sys.stdout.write(plain.status_json(*what))
+    elif _for_scripts():
+        sys.stdout.write(plain.status_text(*what))
+    else:
+        rich_console().print(status_table(*what))
     unknown = sorted(i for i in session.store.state.items if i not in session.checklist)
     if unknown:  # kept in the file (a renamed item's history is not thrown away), but said
         sys.stderr.write(f"note: {len(unknown)} item(s) recorded in the state are not in this checklist "
@@ -88,16 +100,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif args.format == "junit":
         write_output(report.to_junit(check_rows, session.profile.name, started, finished), args.output)
     else:
+        from linkflow_console.reports.plain import check_text
         from linkflow_console.reports.tables import check_table
 
-        if args.output:
-            import io
-
-            from rich.console import Console
-
-            console = Console(file=io.StringIO(), width=160)
-            console.print(check_table(check_rows))
-            write_output(console.file.getvalue(), args.output)
+        if args.output or _for_scripts():  # for scripts: one line per item, probe text neutralised
+            write_output(safe_text(check_text(check_rows)), args.output)
         else:
             rich_console().print(check_table(check_rows))
     if since is not None and args.format != "json":
@@ -132,7 +139,20 @@ def cmd_probes(args: argparse.Namespace) -> int:
     from linkflow_console.reports.tables import probes_table
 
     session = open_session(args)
-    rich_console().print(probes_table(session.checklist))
+    if _for_scripts():
+        from linkflow_console.reports.plain import probes_text
+
+        sys.stdout.write(probes_text(session.checklist))
+    else:
+        rich_console().print(probes_table(session.checklist))
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from linkflow_console.reports.plain import item_list
+
+    session = open_session(args)
+    sys.stdout.write(item_list(session.checklist, session.views()))
     return EXIT_OK
 
 
@@ -147,5 +167,9 @@ def cmd_runbook(args: argparse.Namespace) -> int:
     section = RunbookLibrary(session.runbooks_dir).section_for(item)
     if section is None:
         raise UserError(f"no runbook for {item.id}", fix="add a section to the runbooks (see the README)")
-    rich_console().print(Markdown(safe_text(failing_first(section, session.views()[item.id]))))  # a team's runbook file: no raw escapes
+    text = safe_text(failing_first(section, session.views()[item.id]))  # a team's runbook file: no raw escapes
+    if _for_scripts():  # the markdown as written: shell commands whole, no padding
+        sys.stdout.write(text.rstrip("\n") + "\n")
+    else:
+        rich_console().print(Markdown(text))
     return EXIT_OK

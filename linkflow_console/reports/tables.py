@@ -10,7 +10,7 @@ from rich.text import Text
 from linkflow_console.checklist.model import Checklist
 from linkflow_console.probes.catalog import PROBES
 from linkflow_console.reports.check import CheckRow
-from linkflow_console.status import ItemView, Shown, overall_progress, section_progress
+from linkflow_console.status import ItemView, overall_progress, probe_counts, section_progress
 from linkflow_console.text import rich_text
 
 STATUS_STYLES = {
@@ -26,22 +26,24 @@ def status_table(checklist: Checklist, views: dict[str, ItemView], environment: 
         caption=rich_text(f"state: {state_path}", one_line=True),
         title_justify="left",
     )
-    for column, justify in (("Section", "left"), ("Done", "right"), ("Progress", "left"), ("Failing", "right"), ("Open blockers", "right")):
+    for column, justify in (("Section", "left"), ("Done", "right"), ("Progress", "left"), ("Failing", "right"), ("Could not tell", "right"), ("Open blockers", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for section in checklist.sections:
         progress = section_progress(section, views)
         section_views = [views[i.id] for i in section.items()]
-        failing = sum(v.shown in (Shown.FAIL, Shown.ERROR) for v in section_views)
+        counts = probe_counts(section_views)
         blockers = sum(v.item.severity == "blocker" and not v.complete for v in section_views)
         table.add_row(
             rich_text(section.title, one_line=True),
             str(progress),
             f"{progress.bar(12)} {progress.ratio:4.0%}",
-            Text(str(failing), style="bold red" if failing else "dim"),
+            Text(str(counts.failing), style="bold red" if counts.failing else "dim"),
+            Text(str(counts.could_not_tell), style="magenta" if counts.could_not_tell else "dim"),
             Text(str(blockers), style="yellow" if blockers else "dim"),
         )
     table.add_section()
-    table.add_row("Total", str(total), f"{total.bar(12)} {total.ratio:4.0%}", "", "")
+    all_counts = probe_counts(views[i.id] for i in checklist.items())
+    table.add_row("Total", str(total), f"{total.bar(12)} {total.ratio:4.0%}", str(all_counts.failing), str(all_counts.could_not_tell), "")
     return table
 
 

@@ -26,7 +26,7 @@ class LinkflowConsole(CarryOverOffer, App[int]):
     COMMANDS = App.COMMANDS | {lambda: _item_jump_provider()}
     BINDINGS = [
         Binding("l", "toggle_launch", "Launch day"),
-        Binding("question_mark", "show_help_panel", "Keys", show=False),
+        Binding("question_mark", "toggle_help", "Keys"),
         Binding("q", "quit", "Quit"),
         CARRY_OVER_BINDING,
     ]
@@ -50,12 +50,12 @@ class LinkflowConsole(CarryOverOffer, App[int]):
         yield from self.carry_over_commands()
 
     def _checklist_screen(self):
-        from linkflow_console.tui.checklist_screen import ChecklistScreen
+        from linkflow_console.tui.screens.checklist import ChecklistScreen
 
         return ChecklistScreen(self.session, self.runbooks)
 
     def _launch_screen(self):
-        from linkflow_console.tui.launch_screen import LaunchScreen  # loaded when first opened
+        from linkflow_console.tui.screens.launch import LaunchScreen  # loaded when first opened
 
         return LaunchScreen(self.session)
 
@@ -78,11 +78,19 @@ class LinkflowConsole(CarryOverOffer, App[int]):
         sys.stderr.write(f"linkflow-console: internal error; details written to {path}\n")
         self._exit_renderables.clear()
 
+    def action_toggle_help(self) -> None:
+        from linkflow_console.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen("Launch" if self.current_mode == LAUNCH_MODE else "Checklist"))
+
     def action_toggle_launch(self) -> None:
         self.switch_mode(CHECKLIST_MODE if self.current_mode == LAUNCH_MODE else LAUNCH_MODE)
 
     def jump_to_item(self, item_id: str) -> None:
-        from linkflow_console.tui.checklist_screen import ChecklistScreen
+        from linkflow_console.tui.screens.checklist import ChecklistScreen
 
         def select() -> None:
             screen = self.screen
@@ -103,7 +111,7 @@ def _item_jump_provider():
 def run_tui(args: argparse.Namespace) -> int:
     from linkflow_console.exitcodes import EXIT_INTERNAL
     from linkflow_console.session import session_from
-    from linkflow_console.tui.error_screen import ErrorApp
+    from linkflow_console.tui.screens.error import ErrorApp
 
     try:
         session = session_from(args)

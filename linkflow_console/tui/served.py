@@ -86,7 +86,7 @@ def served_session(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[Ses
 
 def main(argv: Sequence[str] | None = None) -> int:
     from linkflow_console.exitcodes import EXIT_INTERNAL
-    from linkflow_console.tui.error_screen import ErrorApp
+    from linkflow_console.tui.screens.error import ErrorApp
 
     try:
         session, read_only = served_session(sys.argv[1:] if argv is None else argv, os.environ)

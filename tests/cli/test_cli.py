@@ -30,7 +30,7 @@ def test_status_shows_progress_per_section(tmp_path):
     run_cli("tick", ITEM, "--state", state)
     result = run_cli("status", "--state", state)
     assert result.returncode == 0
-    assert "Security" in result.stdout and "1/17" in result.stdout and "1/121" in result.stdout
+    assert "security\tSecurity\t1\t17\t" in result.stdout and "total\tTotal\t1\t121\t" in result.stdout  # piped: for scripts
 
 
 def test_status_names_recorded_items_the_checklist_no_longer_has(tmp_path):
@@ -38,7 +38,7 @@ def test_status_names_recorded_items_the_checklist_no_longer_has(tmp_path):
     run_cli("tick", ITEM, "--state", str(state))
     state.write_text(state.read_text() + '\n[items."security.old.renamed-item"]\ndone = true\n')
     result = run_cli("status", "--state", str(state))
-    assert result.returncode == 0 and "1/121" in result.stdout  # not counted
+    assert result.returncode == 0 and "total\tTotal\t1\t121\t" in result.stdout  # not counted
     assert "security.old.renamed-item" in result.stderr and "kept" in result.stderr
     assert "security.old.renamed-item" in state.read_text()
 

@@ -28,16 +28,17 @@ def test_start_status_checkin_and_log_survive_between_runs(state_args) -> None:
     assert "launch clock started" in started.stdout
 
     status = launch("status", *state_args)
-    assert status.returncode == 0, status.stderr
+    assert status.returncode == 1, status.stderr  # NO-GO, like a failing `check`
     assert "Launch clock T+00:2" in status.stdout
     assert "NO-GO" in status.stdout
+    assert launch("status", "--exit-zero", *state_args).returncode == 0  # the old behaviour, asked for
     assert f"● {ERRORS_15M}  due" in status.stdout
 
     assert launch("checkin", ERRORS_15M, "--note", "0.2 %", *state_args).returncode == 0
     assert launch("log", "payments webhook failing", "--kind", "incident", *state_args).returncode == 0
     assert launch("log", "stay live", "--decision", "go", *state_args).returncode == 0
 
-    status = launch("status", "--all", *state_args)
+    status = launch("status", "--all", "--exit-zero", *state_args)
     assert f"✓ {ERRORS_15M}  done" in status.stdout and "done by dana" in status.stdout
     assert "Last decision: go by dana" in status.stdout
 

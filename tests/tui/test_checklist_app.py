@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from linkflow_console.state import record as state_record
 from linkflow_console.state import StateStore
-from linkflow_console.tui.checklist_screen import ChecklistScreen
-from linkflow_console.tui.checklist_tree import ChecklistTree
-from linkflow_console.tui.item_detail import ItemDetail
+from linkflow_console.tui.screens.checklist import ChecklistScreen
+from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
+from linkflow_console.tui.widgets.item_detail import ItemDetail
 from tests.tui.conftest import make_app, settle, workers_done
 
 ITEM = "infrastructure.redis.memory-limits"
@@ -36,7 +36,7 @@ async def test_opens_on_the_first_item_with_its_detail(app):
 
 
 async def test_the_key_bar_lists_this_screens_keys_and_a_click_runs_one(app, state_path):
-    from linkflow_console.tui.key_bar import KeyBar
+    from linkflow_console.tui.widgets.key_bar import KeyBar
 
     async with app.run_test(size=(120, 40)) as pilot:
         bar = pilot.app.screen.query_one(KeyBar)
@@ -197,7 +197,7 @@ async def test_a_second_console_sees_the_other_ones_changes(app, state_path):
 
 async def test_broken_checklist_shows_error_screen(tmp_path):
     from linkflow_console.errors import ChecklistError
-    from linkflow_console.tui.error_screen import ErrorApp
+    from linkflow_console.tui.screens.error import ErrorApp
 
     broken = tmp_path / "c.toml"
     broken.write_text('id = "x"\n[[sections]\n')

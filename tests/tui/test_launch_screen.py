@@ -15,8 +15,8 @@ from linkflow_console.launch.schedule import schedule_for
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.session import Session, open_session
 from linkflow_console.tui.app import LinkflowConsole
-from linkflow_console.tui.form_dialog import FormDialog
-from linkflow_console.tui.launch_screen import LaunchScreen
+from linkflow_console.tui.dialogs.form import FormDialog
+from linkflow_console.tui.screens.launch import LaunchScreen
 from tests.conftest import FROZEN
 
 T0 = FROZEN - timedelta(hours=1, minutes=5)
@@ -85,8 +85,8 @@ async def test_start_the_clock_from_the_screen(session: Session) -> None:
 
 
 async def test_l_goes_back_to_the_checklist_and_it_still_works(state_path: Path) -> None:
-    from linkflow_console.tui.checklist_screen import ChecklistScreen
-    from linkflow_console.tui.runbook_screen import RunbookScreen
+    from linkflow_console.tui.screens.checklist import ChecklistScreen
+    from linkflow_console.tui.screens.runbook import RunbookScreen
 
     app = LinkflowConsole(launched_session(state_path))
     async with app.run_test(size=NARROW) as pilot:
@@ -137,9 +137,10 @@ async def test_add_log_entries(state_path: Path) -> None:
         screen = await open_launch(app, pilot)
         await pilot.press("r", *"rolled back the webhook worker", "enter")
         await settle(app, pilot)
-        await pilot.press("g", *"maybe", "enter", *"error rate over 1 %", "enter")
-        assert isinstance(app.screen, FormDialog)  # refused: "maybe" is not a decision
-        await pilot.press(*["backspace"] * 5, *"rollback", "enter", "enter")
+        await pilot.press("g", "tab", *"error rate over 1 %", "enter")
+        assert isinstance(app.screen, FormDialog)  # refused: no decision chosen, and none is by default
+        assert "choose one: go, no-go, rollback" in str(app.screen.query_one("#form-error").render())
+        await pilot.press("down", "down", "enter", "enter")  # rollback, then the entry already typed
         await settle(app, pilot)
         assert "rolled back the webhook worker" in str(screen.query_one("#log-entries").render())
     log = launch_data(session.store.load()).log

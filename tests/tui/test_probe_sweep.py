@@ -10,8 +10,8 @@ import pytest
 from linkflow_console.session import open_session
 from linkflow_console.state import StateStore
 from linkflow_console.tui.app import LinkflowConsole
-from linkflow_console.tui.checklist_tree import ChecklistTree
-from linkflow_console.tui.item_detail import ItemDetail
+from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
+from linkflow_console.tui.widgets.item_detail import ItemDetail
 from tests.conftest import FROZEN
 from tests.servers.api import api, api_server  # noqa: F401
 from tests.servers import GENEROUS_TIMEOUT

@@ -9,11 +9,13 @@ from textual.widgets import MarkdownViewer
 from linkflow_console.state import record as state_record
 from linkflow_console.probes.base import Evidence, ProbeResult, Status
 from linkflow_console.state import StateStore
-from linkflow_console.tui.checklist_screen import ChecklistScreen
-from linkflow_console.tui.checklist_tree import ChecklistTree
-from linkflow_console.tui.item_detail import ItemDetail
-from linkflow_console.tui.runbook_screen import RunbookScreen
-from linkflow_console.tui.runbook_search import RunbookSearch
+from linkflow_console.paths import data_dir
+from linkflow_console.tui.dialogs.code_picker import code_blocks
+from linkflow_console.tui.screens.checklist import ChecklistScreen
+from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
+from linkflow_console.tui.widgets.item_detail import ItemDetail
+from linkflow_console.tui.screens.runbook import RunbookScreen
+from linkflow_console.tui.dialogs.runbook_search import RunbookSearch
 from tests.tui.conftest import make_app, settle
 
 
@@ -119,6 +121,35 @@ async def test_copy_a_command_from_the_runbook(app):
         from textual.widgets import OptionList
 
         assert await settle(pilot, lambda: bool(pilot.app.screen.query(OptionList)))
+        picker = pilot.app.screen
+        item = pilot.app.session.checklist.get("infrastructure.redis.memory-limits")
+        section = pilot.app.runbooks.section_for(item)
+        assert picker.blocks and all(block in section.markdown for block in picker.blocks)  # the item's own, not the file's
+        assert len(picker.blocks) < len(code_blocks(section.path.read_text(encoding="utf-8")))
         await pilot.press("enter")
         assert await settle(pilot, lambda: bool(pilot.app.clipboard))
         assert "redis-cli" in pilot.app.clipboard or "maxmemory" in pilot.app.clipboard
+        # no clipboard can be reached from a headless test: it says so and names the file holding the text
+        copied = data_dir() / "copied.txt"
+        assert copied.read_text(encoding="utf-8") == pilot.app.clipboard + "\n"
+        assert any(f"No clipboard can be reached here. The text is in {copied}." in str(n.message) for n in pilot.app._notifications)
+
+
+async def test_search_shows_runbook_text_as_text_and_highlights_the_first_hit(app):
+    from textual.widgets import OptionList
+
+    from linkflow_console.tui.dialogs.runbook_search import RunbookSearch
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", *"redacted ws")
+        search = pilot.app.screen
+        assert isinstance(search, RunbookSearch)
+        hits = search.query_one(OptionList)
+        assert await settle(pilot, lambda: hits.option_count >= 1)
+        prompt = hits.get_option_at_index(0).prompt
+        title, line = prompt.renderables  # the title, then the matching line indented under it
+        assert line.left == 4 and "/ws?[redacted]" in line.renderable.plain  # text, not eaten as a markup tag
+        await pilot.press("down")
+        assert hits.has_focus and hits.highlighted == 0  # Enter works at once
+        await pilot.press("enter")
+        assert await settle(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))

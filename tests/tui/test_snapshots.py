@@ -9,8 +9,8 @@ import pytest
 from linkflow_console.state import record as state_record
 from linkflow_console.probes.base import Evidence, ProbeResult, Status
 from linkflow_console.state import StateStore
-from linkflow_console.tui.checklist_screen import ChecklistScreen
-from linkflow_console.tui.item_detail import ItemDetail
+from linkflow_console.tui.screens.checklist import ChecklistScreen
+from linkflow_console.tui.widgets.item_detail import ItemDetail
 from tests.tui.conftest import make_app, settle
 
 FAILING = ProbeResult(
@@ -89,7 +89,7 @@ def test_full_screen_runbook_with_evidence_first(snap_compare, seeded_state):
 
 def test_error_screen(snap_compare, tmp_path):
     from linkflow_console.errors import ChecklistError
-    from linkflow_console.tui.error_screen import ErrorApp
+    from linkflow_console.tui.screens.error import ErrorApp
 
     error = ChecklistError(
         "duplicate item id 'sec.sub.one' (first at line 13)", path="checklists/team.toml", line=18,

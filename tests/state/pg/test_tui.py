@@ -10,8 +10,8 @@ import pytest
 
 from linkflow_console.session import open_session
 from linkflow_console.tui.app import LinkflowConsole
-from linkflow_console.tui.checklist_screen import ChecklistScreen
-from linkflow_console.tui.checklist_tree import ChecklistTree
+from linkflow_console.tui.screens.checklist import ChecklistScreen
+from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
 from tests.conftest import FROZEN, run_cli
 from tests.servers.postgres import PgServer
 from tests.state.pg.conftest import CONSOLE_ENV, restart, stop

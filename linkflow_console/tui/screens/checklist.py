@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,24 +13,24 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Label
 
-from linkflow_console.errors import UserError
 from linkflow_console.probes.base import ProbeResult
 from linkflow_console.probes.catalog import PROBES
 from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
 from linkflow_console.state import record
-from linkflow_console.status import FILTERS, ItemView, all_views, overall_progress
+from linkflow_console.status import FILTERS, ItemView, all_views, overall_progress, probe_counts, still_open_after_tick
 from linkflow_console.timefmt import ago
-from linkflow_console.tui.checklist_tree import ChecklistTree
-from linkflow_console.tui.form_dialog import Field, FormDialog
-from linkflow_console.tui.item_detail import ItemDetail
+from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
+from linkflow_console.tui.widgets.item_detail import ItemDetail
+from linkflow_console.tui import ui_memory
+from linkflow_console.tui.probe_sweep import ProbeSweep
 from linkflow_console.tui.state_sync import StateSync
-from linkflow_console.tui.messages import ItemHighlighted, ProbeFinished, StateChanged, SweepFinished
-from linkflow_console.tui.key_bar import KeyBar
+from linkflow_console.tui.messages import ItemHighlighted, StateChanged
+from linkflow_console.tui.widgets.key_bar import KeyBar
 
-STATUS_FILTERS = list(FILTERS)  # all, open, done, waived, failing
+STATUS_FILTERS = list(FILTERS)  # all, open, done, waived, failing, could not tell
 DISK_POLL_SECONDS = 1.5
-RESULTS_REPAINT_SECONDS = 0.2
+FILTER_DELAY_SECONDS = 0.15  # rebuild the tree once typing rests, not on every key
 DETAIL_DELAY_SECONDS = 0.08  # under the ~100 ms a person notices; longer than a key repeat
 
 
@@ -41,22 +42,25 @@ def _future_date(text: str) -> str | None:
     return None if until >= date.today() else "date is in the past"
 
 
-class ChecklistScreen(StateSync, Screen):
+class ChecklistScreen(ProbeSweep, StateSync, Screen):
     BINDINGS = [
         Binding("x", "toggle_tick", "Tick"),
         Binding("n", "note", "Note"),
         Binding("a", "na", "N/A"),
         Binding("w", "waive", "Waive"),
         Binding("slash", "filter_text", "Filter"),
-        Binding("f", "cycle_filter", "Status filter"),
+        Binding("f", "cycle_filter", "Status"),
         Binding("r", "run_item", "Probe item"),
         Binding("R", "run_all", "Probe all"),
         Binding("o", "open_runbook", "Runbook"),
         Binding("s", "search_runbooks", "Search"),
-        Binding("plus", "expand_all", "Expand", show=False),
-        Binding("minus", "collapse_all", "Collapse", show=False),
-        Binding("z", "zoom", "Zoom", show=False),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("F", "next('failing')", "Next failing", show=False),
+        Binding("B", "next('blocker')", "Next open blocker", show=False),
+        Binding("c", "copy_commands", "Copy commands", show=False),
+        Binding("plus", "expand_all", "Expand all", show=False),
+        Binding("minus", "collapse_all", "Collapse all", show=False),
+        Binding("z", "zoom", "Zoom the detail", show=False),
+        Binding("escape", "clear_filter", "Clear filters", show=False),
     ]
 
     def __init__(self, session: Session, runbooks: RunbookLibrary) -> None:
@@ -70,13 +74,14 @@ class ChecklistScreen(StateSync, Screen):
         self._detail_timer: Timer | None = None
         self._results_timer: Timer | None = None
         self._unshown_results: set[str] = set()
+        self._filter_timer: Timer | None = None
         self._jump_requested = False  # a jump before the first paint wins over opening on the first item
         self.views: dict[str, ItemView] = self.compute_views()
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         # Plain labels rather than Header and ProgressBar: the console opens faster
-        yield Label(self.title_text(), id="title-bar")
+        yield Label(Text(self.title_text()), id="title-bar")  # names from files: text, never markup
         with Horizontal(id="progress-row"):
             yield Label("", id="overall-label")
             yield Label("", id="sweep-label")
@@ -86,7 +91,8 @@ class ChecklistScreen(StateSync, Screen):
         yield KeyBar()
 
     def title_text(self) -> str:
-        return f"{self.session.checklist.title} — {self.session.environment} — {self.session.operator}"
+        # the file's name fits at 80 columns; `status` prints its whole path
+        return f"{self.session.checklist.title} — env {self.session.environment} ({self.session.store.path.name}) — {self.session.operator}"
 
     def on_mount(self) -> None:
         self.update_progress()
@@ -118,13 +124,14 @@ class ChecklistScreen(StateSync, Screen):
 
     def update_progress(self) -> None:
         progress = overall_progress(self.session.checklist, self.views)
-        failing = sum(1 for i in self.session.checklist.items() if self.views[i.id].failing)
+        counts = probe_counts(self.views[i.id] for i in self.session.checklist.items())
         tree = self.query_one("#tree", ChecklistTree)
-        text = f"Overall {progress} {progress.bar(16)} {progress.ratio:4.0%}"
-        if failing:
-            text += f"  ✘ {failing} failing"
-        if tree.status_filter != "all" or tree.text_filter:
-            text += f"  [filter: {tree.status_filter}{' / ' + tree.text_filter if tree.text_filter else ''}]"
+        text = Text(f"Overall {progress} {progress.bar(16)} {progress.ratio:4.0%}")
+        if counts:
+            text.append(f"  {counts}")
+        if tree.status_filter != "all" or tree.text_filter:  # typed text is shown as typed, never as markup
+            shown = " + ".join(part for part in (tree.status_filter if tree.status_filter != "all" else "", repr(tree.text_filter) if tree.text_filter else "") if part)
+            text.append(f"  filter: {shown}", style="bold")
         self.query_one("#overall-label", Label).update(text)
 
     def update_sweep_label(self) -> None:
@@ -148,6 +155,7 @@ class ChecklistScreen(StateSync, Screen):
         item = self.session.checklist.get(self.selected)
         assert item is not None
         run_hint = "press r" if self.session.profile.path else "needs --profile"
+        self.remember(item.id)
         detail.show(self.views[item.id], self.runbooks.section_for(item), self.session.clock(), _probe_title, run_hint)
 
     @on(ItemHighlighted)
@@ -160,11 +168,17 @@ class ChecklistScreen(StateSync, Screen):
         self._detail_timer = self.set_timer(DETAIL_DELAY_SECONDS, self.show_selected)
 
     def select_first_item(self) -> None:
-        """Open on the first item, so the detail pane shows something real (unless a jump won)."""
+        """Open on the item the console was on last time, else the first one, so the detail pane
+        shows something real (unless a jump won)."""
         tree = self.query_one("#tree", ChecklistTree)
-        first = next(self.session.checklist.items(), None)
+        remembered = ui_memory.last_item(self.session.store.path)
+        first = remembered if remembered in self.session.checklist else next((i.id for i in self.session.checklist.items()), None)
         if first is not None and tree.cursor_node is None and not self._jump_requested:
-            tree.select_item(first.id)
+            tree.select_item(first)
+
+    @work(thread=True, exclusive=True, group="ui-memory", exit_on_error=False)
+    def remember(self, item_id: str) -> None:
+        ui_memory.remember_item(self.session.store.path, item_id)
 
     def select_item(self, item_id: str) -> None:
         self._jump_requested = True
@@ -187,28 +201,44 @@ class ChecklistScreen(StateSync, Screen):
         self.update_sweep_label()
 
     def action_toggle_tick(self) -> None:
+        from linkflow_console.tui.dialogs.form import Field, FormDialog  # loaded with the first dialog
+
         item_id = self.current_item()
         if item_id is None:
             return
         store, who = self.session.store, self.session.operator
         if store.state.item(item_id).done:
             self.record(lambda: record.untick(store, item_id, who), f"Unticked {item_id}")
-        else:
-            self.record(lambda: record.tick(store, item_id, who), f"Ticked {item_id}")
+            return
+        view = self.views[item_id]
+        if view.item.severity == "blocker":  # a blocker ticked by hand needs evidence (a note or a link)
+            self.ask_then_record(
+                FormDialog("Tick a blocker", [Field("note", "Evidence (a note or a link):", "how was it checked? e.g. a ticket URL")],
+                           f"{item_id}: a blocker ticked by hand is recorded with its evidence"),
+                lambda values: (lambda: record.tick(store, item_id, who, values["note"]), self.tick_message(item_id)),
+            )
+            return
+        self.record(lambda: record.tick(store, item_id, who), self.tick_message(item_id), "warning" if view.failing else "information")
+
+    def tick_message(self, item_id: str) -> str:
+        why = still_open_after_tick(self.views[item_id])
+        return f"Ticked {item_id}; {why}" if why else f"Ticked {item_id}"
 
     def action_note(self) -> None:
+        from linkflow_console.tui.dialogs.form import Field, FormDialog  # loaded with the first dialog
+
         item_id = self.current_item()
         if item_id is None:
             return
         store, who = self.session.store, self.session.operator
-
-        def save(values: dict[str, str] | None) -> None:
-            if values:
-                self.record(lambda: record.add_note(store, item_id, who, values["note"]), f"Noted {item_id}")
-
-        self.app.push_screen(FormDialog("Note", [Field("note", "Note:", "what did you see or do?")], item_id), save)
+        self.ask_then_record(
+            FormDialog("Note", [Field("note", "Note:", "what did you see or do?")], item_id),
+            lambda values: (lambda: record.add_note(store, item_id, who, values["note"]), f"Noted {item_id}"),
+        )
 
     def action_na(self) -> None:
+        from linkflow_console.tui.dialogs.form import Field, FormDialog  # loaded with the first dialog
+
         item_id = self.current_item()
         if item_id is None:
             return
@@ -216,14 +246,14 @@ class ChecklistScreen(StateSync, Screen):
         if store.state.item(item_id).is_na:
             self.record(lambda: record.clear_na(store, item_id, who), f"{item_id} is applicable again")
             return
-
-        def save(values: dict[str, str] | None) -> None:
-            if values:
-                self.record(lambda: record.set_na(store, item_id, who, values["reason"]), f"{item_id} marked N/A")
-
-        self.app.push_screen(FormDialog("Not applicable", [Field("reason", "Reason:", "why this does not apply")], item_id), save)
+        self.ask_then_record(
+            FormDialog("Not applicable", [Field("reason", "Reason:", "why this does not apply")], item_id),
+            lambda values: (lambda: record.set_na(store, item_id, who, values["reason"]), f"{item_id} marked N/A"),
+        )
 
     def action_waive(self) -> None:
+        from linkflow_console.tui.dialogs.form import Field, FormDialog  # loaded with the first dialog
+
         item_id = self.current_item()
         if item_id is None:
             return
@@ -232,20 +262,16 @@ class ChecklistScreen(StateSync, Screen):
             self.record(lambda: record.unwaive(store, item_id, who), f"Waiver removed from {item_id}")
             return
 
-        def save(values: dict[str, str] | None) -> None:
-            if values:
-                until = date.fromisoformat(values["until"])
-                self.record(
-                    lambda: record.waive(store, item_id, who, values["reason"], values["owner"], until),
-                    f"{item_id} waived until {until}",
-                )
+        def waive(values: dict[str, str]):
+            until = date.fromisoformat(values["until"])
+            return lambda: record.waive(store, item_id, who, values["reason"], values["owner"], until), f"{item_id} waived until {until}"
 
         fields = [
             Field("reason", "Reason:", "the accepted risk"),
             Field("owner", "Owner:", "who closes it", value=who),
             Field("until", "Until (YYYY-MM-DD):", "2026-12-31", check=_future_date),
         ]
-        self.app.push_screen(FormDialog("Waive", fields, item_id), save)
+        self.ask_then_record(FormDialog("Waive", fields, item_id), waive)
 
     # -- filters -------------------------------------------------------------------------
     def action_filter_text(self) -> None:
@@ -255,20 +281,29 @@ class ChecklistScreen(StateSync, Screen):
         if found:
             box = found.first(Input)
         else:  # mounted on first use: Input is not needed to open the console
-            box = Input(placeholder="filter items by text (Enter to apply, Esc to clear)", id="filter-input")
+            box = Input(placeholder="filter items by text as you type (Enter: back to the tree, Esc: clear)", id="filter-input")
             self.mount(box, before=self.query_one(KeyBar))
         box.remove_class("hidden")
         box.focus()
 
-    def on_input_submitted(self, event) -> None:  # the filter box (the only Input on this screen)
+    def on_input_changed(self, event) -> None:  # the filter box: applied as you type, once typing rests
         if event.input.id != "filter-input":
             return
-        tree = self.query_one("#tree", ChecklistTree)
-        tree.set_filters(text=event.value.strip())
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY_SECONDS, lambda: self.apply_text_filter(event.value))
+
+    def apply_text_filter(self, value: str) -> None:
+        self.query_one("#tree", ChecklistTree).set_filters(text=value.strip())
+        self.update_progress()
+
+    def on_input_submitted(self, event) -> None:  # Enter: back to the tree, the filter stays
+        if event.input.id != "filter-input":
+            return
+        self.apply_text_filter(event.value)
         if not event.value.strip():
             event.input.add_class("hidden")
-        tree.focus()
-        self.update_progress()
+        self.query_one("#tree", ChecklistTree).focus()
 
     def action_clear_filter(self) -> None:
         for box in self.query("#filter-input"):
@@ -283,8 +318,7 @@ class ChecklistScreen(StateSync, Screen):
         tree = self.query_one("#tree", ChecklistTree)
         next_filter = STATUS_FILTERS[(STATUS_FILTERS.index(tree.status_filter) + 1) % len(STATUS_FILTERS)]
         tree.set_filters(status=next_filter)
-        self.update_progress()
-        self.notify(f"Showing {next_filter} items", timeout=2)
+        self.update_progress()  # the header says the filter in force
 
     def action_expand_all(self) -> None:
         self.query_one("#tree", ChecklistTree).action_expand_all()
@@ -294,81 +328,20 @@ class ChecklistScreen(StateSync, Screen):
 
     def action_zoom(self) -> None:
         self.toggle_class("zoomed")
-
-    # -- probes --------------------------------------------------------------------------
-    def action_run_item(self) -> None:
-        item_id = self.current_item()
-        if item_id is None:
+        if self.has_class("zoomed"):
+            self.query_one("#detail", ItemDetail).focus()  # the tree is hidden: arrows scroll the detail
             return
-        item = self.session.checklist.get(item_id)
-        assert item is not None
-        probes = [p for node in (item, *item.children) for p in node.probes]
-        if not probes:
-            self.notify("This item has no probe: tick it by hand (x) once checked.", timeout=4)
+        tree = self.query_one("#tree", ChecklistTree)
+        tree.focus()  # back where the cursor is, with no Tab needed
+
+    def action_next(self, kind: str) -> None:
+        tree = self.query_one("#tree", ChecklistTree)
+        wanted = (lambda v: v.failing) if kind == "failing" else (lambda v: v.item.severity == "blocker" and not v.complete)
+        found = tree.next_item(wanted)
+        if found is None:
+            self.notify(f"No {'failing item' if kind == 'failing' else 'open blocker'}{' among those shown' if tree.text_filter or tree.status_filter != 'all' else ''}.", timeout=3)
             return
-        self.start_sweep(probes)
-
-    def action_run_all(self) -> None:
-        self.start_sweep(sorted(self.session.checklist.probe_ids()))
-
-    def start_sweep(self, probe_ids: list[str]) -> None:
-        if self.sweeping:
-            self.notify("A sweep is already running.", timeout=2)
-            return
-        if self.session.profile.path is None:
-            self.notify("No profile: start with --profile FILE to run live probes.", severity="warning", timeout=5)
-            return
-        self.sweeping = True
-        self.pending = set(probe_ids)
-        self.refresh_views(self._items_of(self.pending))
-        self.update_sweep_label()
-        self.sweep(probe_ids)
-
-    @work(exclusive=True, group="sweep", exit_on_error=False)
-    async def sweep(self, probe_ids: list[str]) -> None:
-        from linkflow_console.runner import run_sweep
-
-        try:
-            results = await run_sweep(self.session, probe_ids, lambda r: self.post_message(ProbeFinished(r)))
-            import asyncio
-
-            await asyncio.to_thread(record.record_results, self.session.store, results.values())
-        except (UserError, OSError) as exc:
-            self.notify(f"Probe results not saved: {exc}", severity="error", timeout=8)
-            results = {}
-        finally:
-            self.post_message(SweepFinished(len(probe_ids)))
-
-    @on(ProbeFinished)
-    def probe_finished(self, event: ProbeFinished) -> None:
-        # Results arrive in bursts: repaint them together, a few times a second at most.
-        self.live_results[event.result.probe_id] = event.result
-        self.pending.discard(event.result.probe_id)
-        self._unshown_results.add(event.result.probe_id)
-        if self._results_timer is None:
-            self._results_timer = self.set_timer(RESULTS_REPAINT_SECONDS, self.show_new_results)
-
-    def show_new_results(self) -> None:
-        self._results_timer = None
-        changed, self._unshown_results = self._unshown_results, set()
-        if changed and self.sweeping:
-            self.refresh_views(self._items_of(changed))
-            self.update_sweep_label()
-
-    @on(SweepFinished)
-    def sweep_finished(self, event: SweepFinished) -> None:
-        self._unshown_results.clear()
-        self.sweeping = False
-        self.pending.clear()
-        self.live_results.clear()
-        self.refresh_views()
-        self.update_sweep_label()
-        interval = float(self.session.profile.get("refresh_interval") or 0)
-        if interval > 0:  # next run only after this one ended: never overlapping
-            self.set_timer(interval, self.action_run_all)
-
-    def _items_of(self, probe_ids: set[str]) -> set[str]:
-        return {i.id for i in self.session.checklist.all_items() if set(i.probes) & probe_ids}
+        tree.select_item(found)
 
     # -- other consoles ------------------------------------------------------------------
     def poll_disk(self) -> None:
@@ -379,14 +352,24 @@ class ChecklistScreen(StateSync, Screen):
 
     # -- runbooks ------------------------------------------------------------------------
     def action_open_runbook(self) -> None:
-        from linkflow_console.tui.runbook_screen import RunbookScreen
+        from linkflow_console.tui.screens.runbook import RunbookScreen
 
         item_id = self.query_one("#tree", ChecklistTree).current_item_id()
         item = self.session.checklist.get(item_id) if item_id else None
         self.app.push_screen(RunbookScreen(self.runbooks, item, self.views.get(item_id) if item_id else None))
 
+    def action_copy_commands(self) -> None:
+        from linkflow_console.tui.dialogs.code_picker import CodeBlockPicker, code_blocks
+
+        item_id = self.current_item()
+        item = self.session.checklist.get(item_id) if item_id else None
+        if item is None:
+            return
+        section = self.runbooks.section_for(item)
+        self.app.push_screen(CodeBlockPicker(code_blocks(section.markdown) if section else [], item.id))
+
     def action_search_runbooks(self) -> None:
-        from linkflow_console.tui.runbook_search import RunbookSearch
+        from linkflow_console.tui.dialogs.runbook_search import RunbookSearch
 
         def jump(anchor: str | None) -> None:
             if anchor and anchor in self.session.checklist:

@@ -4,13 +4,15 @@ Big checklists build section contents lazily, when a section is first expanded."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from linkflow_console.checklist.model import Checklist, Item, Section
-from linkflow_console.status import COMPLETE, FILTERS, ItemView, Shown, section_progress
+from linkflow_console.status import COMPLETE, FILTERS, ItemView, Shown, probe_counts, section_progress
 from linkflow_console.tui.messages import ItemHighlighted
 
 LAZY_THRESHOLD = 400  # items; above this, sections fill in when expanded
@@ -43,18 +45,22 @@ def item_label(view: ItemView) -> Text:
 
 def section_label(section: Section, views: dict[str, ItemView]) -> Text:
     progress = section_progress(section, views)
-    failing = sum(views[i.id].shown in (Shown.FAIL, Shown.ERROR) for i in section.items())
+    counts = probe_counts(views[i.id] for i in section.items())
     label = Text(section.title, style="bold")
     label.append(f"  {progress}", style="green" if progress.done == progress.total else "")
-    if failing:
-        label.append(f"  ✘{failing}", style="bold red")
+    if counts:
+        label.append(f"  {counts.short}", style="bold red" if counts.failing else "magenta")
     return label
 
 
 class ChecklistTree(Tree[NodeData]):
     BINDINGS = [
-        Binding("plus", "expand_all", "Expand", show=False),
-        Binding("minus", "collapse_all", "Collapse", show=False),
+        Binding("plus", "expand_all", "Expand all", show=False),
+        Binding("minus", "collapse_all", "Collapse all", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_home", "First line", show=False),
+        Binding("G", "scroll_end", "Last line", show=False),
     ]
 
     def __init__(self, checklist: Checklist, views: dict[str, ItemView], **kwargs) -> None:
@@ -65,6 +71,7 @@ class ChecklistTree(Tree[NodeData]):
         self.views = views
         self.text_filter = ""
         self.status_filter = "all"
+        self.selected_item: str | None = None  # the last item the cursor was on (kept while folded away)
         self.item_nodes: dict[str, TreeNode[NodeData]] = {}
         self.section_nodes: dict[str, TreeNode[NodeData]] = {}
         self._filled: set[str] = set()
@@ -75,9 +82,7 @@ class ChecklistTree(Tree[NodeData]):
     # -- building -----------------------------------------------------------------------
     def matches(self, item: Item) -> bool:
         allowed = FILTERS[self.status_filter]
-        if self.views[item.id].shown not in allowed and not any(
-            self.views[c.id].shown in allowed for c in item.children
-        ):
+        if not allowed(self.views[item.id]) and not any(allowed(self.views[c.id]) for c in item.children):
             return False
         needle = self.text_filter.lower()
         return not needle or needle in item.text.lower() or needle in item.id or any(
@@ -91,7 +96,7 @@ class ChecklistTree(Tree[NodeData]):
 
     def rebuild(self) -> None:
         """Rebuild after a filter change; keeps the cursor on the same item where possible."""
-        current = self.current_item_id()
+        current = self.current_item_id() or self.selected_item
         self.clear()
         self.item_nodes.clear()
         self.section_nodes.clear()
@@ -191,6 +196,7 @@ class ChecklistTree(Tree[NodeData]):
         # (waiting for a refresh left the cursor unset for a moment on a busy machine).
         self._tree_lines  # noqa: B018 - the property rebuilds node line numbers
         line_before = self.cursor_line
+        self.selected_item = item_id
         self.move_cursor(node)
         if self.cursor_line == line_before:  # Tree says NodeHighlighted only when the line changes
             self.post_message(ItemHighlighted(item_id))
@@ -201,13 +207,53 @@ class ChecklistTree(Tree[NodeData]):
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
         event.stop()
         kind, node_id = event.node.data or ("", "")
+        if kind == "item":
+            self.selected_item = node_id
         self.post_message(ItemHighlighted(node_id if kind == "item" else None))
 
     def action_expand_all(self) -> None:
-        for section_id, node in self.section_nodes.items():
-            self.fill(section_id)
-            node.expand_all()
+        with self.prevent(Tree.NodeHighlighted):  # the selection does not change: no message
+            for section_id, node in self.section_nodes.items():
+                self.fill(section_id)
+                node.expand_all()
+            self.keep_cursor_on(self.selected_item)
 
     def action_collapse_all(self) -> None:
-        for node in self.section_nodes.values():
-            node.collapse()
+        with self.prevent(Tree.NodeHighlighted):
+            for node in self.section_nodes.values():
+                node.collapse()
+            self.keep_cursor_on(self.selected_item)
+
+    def keep_cursor_on(self, item_id: str | None) -> None:
+        """After lines came or went: the cursor goes on the item, or on its section when the item
+        is folded away (the nearest line shown). Textual would otherwise keep the old line number,
+        which now holds an unrelated node. Callers hold NodeHighlighted back: nothing was chosen."""
+        if item_id is None:
+            return
+        self._tree_lines  # noqa: B018 - rebuild the lines now, inside the caller's prevent()
+        node = self.item_nodes.get(item_id)
+        if node is None or not _shown(node):
+            item = self.checklist.get(item_id)
+            node = self.section_nodes.get(item.section_id) if item else None
+        if node is not None:
+            self.move_cursor(node)
+            self.call_after_refresh(self.scroll_to_node, node, animate=False)
+
+    def next_item(self, wanted: Callable[[ItemView], bool]) -> str | None:
+        """The next item after the cursor (wrapping round), in checklist order, whose view is
+        `wanted`; under a filter, only among the items shown."""
+        filtering = bool(self.text_filter) or self.status_filter != "all"
+        order = [item.id for item in self.checklist.all_items() if not filtering or item.id in self.item_nodes]
+        current = self.current_item_id()
+        start = order.index(current) + 1 if current in order else 0
+        return next((i for i in order[start:] + order[:start] if wanted(self.views[i])), None)
+
+
+def _shown(node: TreeNode[NodeData]) -> bool:
+    """Every parent expanded (Tree keeps a stale line number on folded-away nodes)."""
+    parent = node.parent
+    while parent is not None and not parent.is_root:
+        if not parent.is_expanded:
+            return False
+        parent = parent.parent
+    return True

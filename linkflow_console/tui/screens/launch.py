@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from linkflow_console.launch.model import (
     METRICS,
     CheckInView,
     Decision,
+    GoNoGo,
     LaunchData,
     LogKind,
     Phase,
@@ -33,23 +35,22 @@ from linkflow_console.launch.report import stamp
 from linkflow_console.launch.probing import configured, probes_due, run_and_record, sample_live
 from linkflow_console.launch.schedule import Schedule, schedule_for
 from linkflow_console.session import Session
-from linkflow_console.tui.form_dialog import Field, FormDialog
-from linkflow_console.tui.launch_widgets import (
-    CheckinDetail,
-    CheckinGrid,
-    ClockBar,
-    GoBoard,
-    LivePanel,
-    WarRoomLog,
-    WeekTable,
-)
+from linkflow_console.tui.dialogs.form import Field, FormDialog
+from linkflow_console.tui.widgets.checkin_detail import CheckinDetail
+from linkflow_console.tui.widgets.checkin_grid import CheckinGrid
+from linkflow_console.tui.widgets.clock_bar import ClockBar
+from linkflow_console.tui.widgets.go_board import GoBoard
+from linkflow_console.tui.widgets.live_panel import LivePanel
+from linkflow_console.tui.widgets.war_room_log import WarRoomLog
+from linkflow_console.tui.widgets.week_table import WeekTable
 from linkflow_console.tui.state_sync import StateSync
 from linkflow_console.tui.messages import StateChanged
-from linkflow_console.tui.key_bar import KeyBar
+from linkflow_console.tui.widgets.key_bar import KeyBar
 
 TICK_SECONDS = 15.0  # the clock shows minutes; check-ins come due on minute boundaries
 WIDE_MIN_WIDTH = 150
 WIDE_MIN_HEIGHT = 40
+HOLDING_NAMED = 12  # in the go confirmation; the rest are counted
 
 
 class LaunchProbesFinished(Message):
@@ -68,16 +69,24 @@ class LogForm:
     fields: list[Field] = field(default_factory=list)
 
 
-def _decision_check(value: str) -> str | None:
-    return None if value in set(Decision) else f"one of: {', '.join(Decision)}"
-
-
 LOG_FORMS = {
     "note": LogForm("War-room note", LogKind.NOTE, "what happened or was decided"),
     "incident": LogForm("Incident opened", LogKind.INCIDENT, "what is broken, who is on it"),
     "resolved": LogForm("Incident resolved", LogKind.INCIDENT_RESOLVED, "what fixed it"),
-    "decision": LogForm("Decision", LogKind.DECISION, "why", [Field("decision", "Decision (go / no-go / rollback):", "go", check=_decision_check)]),
+    # a choice with no default: two Enters never record "go"
+    "decision": LogForm("Decision", LogKind.DECISION, "why", [Field("decision", "Decision:", choices=tuple(Decision))]),
 }
+
+
+def go_question(verdict: GoNoGo, values: dict[str, str]) -> str | None:
+    """Choosing "go" while the board says NO-GO asks first, naming what still holds."""
+    if values.get("decision") != Decision.GO or verdict.go:
+        return None
+    shown = verdict.holding[:HOLDING_NAMED]
+    names = "\n".join(f"  {v.glyph} {v.item.id} ({v.shown})" for v in shown)
+    more = f"\n  and {len(verdict.holding) - len(shown)} more (`launch status` lists all)" if len(verdict.holding) > len(shown) else ""
+    return (f"The board says NO-GO: {len(verdict.holding)} item(s) still hold the launch:\n{names}{more}\n\n"
+            "Record \"go\" anyway?")
 
 
 class LaunchScreen(StateSync, Screen):
@@ -148,7 +157,7 @@ class LaunchScreen(StateSync, Screen):
         try:
             self.data = launch_data(self.session.store.state)
         except UserError as exc:
-            self.notify(str(exc), title="Launch data unreadable", severity="error", timeout=10)
+            self.notify(str(exc), title="Launch data unreadable", severity="error", timeout=10, markup=False)
         self.checkins = checkin_views(self.schedule, self.data, now) if self.schedule else []
         views = self.session.views()
         verdict = go_no_go(self.session.checklist, views)
@@ -171,7 +180,7 @@ class LaunchScreen(StateSync, Screen):
     def show_detail(self) -> None:
         detail = self.query_one(CheckinDetail)
         if self.schedule is None:
-            detail.update(f"Launch schedule unusable: {self.schedule_error}")
+            detail.update(Text(f"Launch schedule unusable: {self.schedule_error}"))
         elif self.data.t0 is None:
             detail.update("Check-ins appear once the launch clock is started (t).")
         else:
@@ -224,13 +233,12 @@ class LaunchScreen(StateSync, Screen):
                 return exc.fix or exc.message
             return None
 
-        def save(values: dict[str, str] | None) -> None:
-            if values:
-                t0 = launch_record.parse_moment(values["t0"], clock())
-                self.record(lambda: launch_record.start_clock(store, who, t0), f"Launch clock started (T0 {t0:%H:%M} UTC)")
+        def start(values: dict[str, str]):
+            t0 = launch_record.parse_moment(values["t0"], clock())
+            return lambda: launch_record.start_clock(store, who, t0), f"Launch clock started (T0 {t0:%H:%M} UTC)"
 
         fields = [Field("t0", "T0 (now, HH:MM UTC or 2026-11-26T09:00Z):", "now", value="now", check=check)]
-        self.app.push_screen(FormDialog("Start the launch clock", fields, "T0 is kept in the state; every console shares it."), save)
+        self.ask_then_record(FormDialog("Start the launch clock", fields, "T0 is kept in the state; every console shares it."), start)
 
     def action_complete(self) -> None:
         checkin_id = self.selected_checkin()
@@ -247,24 +255,25 @@ class LaunchScreen(StateSync, Screen):
                         severity="warning", timeout=5)
             return
 
-        def save(values: dict[str, str] | None) -> None:
-            if values is not None:
-                self.record(lambda: launch_record.complete_checkin(store, schedule, checkin_id, who, values["note"]), f"Done: {checkin_id}")
-
         fields = [Field("note", "Note (optional):", "what did you see?", required=False)]
-        self.app.push_screen(FormDialog("Check-in done", fields, checkin_id), save)
+        self.ask_then_record(
+            FormDialog("Check-in done", fields, checkin_id),
+            lambda values: (lambda: launch_record.complete_checkin(store, schedule, checkin_id, who, values["note"]), f"Done: {checkin_id}"),
+        )
 
     def action_log(self, form_name: str) -> None:
         form = LOG_FORMS[form_name]
         store, who = self.session.store, self.session.operator
+        verdict = go_no_go(self.session.checklist, self.session.views())
 
-        def save(values: dict[str, str] | None) -> None:
-            if values:
-                decision = values.get("decision")
-                self.record(lambda: launch_record.add_log_entry(store, who, form.kind, values["text"], decision), f"Logged: {form.title.lower()}")
+        def entry(values: dict[str, str]):
+            decision = values.get("decision")
+            return lambda: launch_record.add_log_entry(store, who, form.kind, values["text"], decision), f"Logged: {form.title.lower()}"
 
         fields = [*form.fields, Field("text", "Entry:", form.placeholder)]
-        self.app.push_screen(FormDialog(form.title, fields, f"by {who}, in the state and the audit log"), save)
+        dialog = FormDialog(form.title, fields, f"by {who}, in the state and the audit log",
+                            confirm=lambda values: go_question(verdict, values))
+        self.ask_then_record(dialog, entry)
 
     # -- probes -------------------------------------------------------------------------------
     def run_due_probes(self) -> None:

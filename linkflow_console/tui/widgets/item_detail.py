@@ -17,9 +17,9 @@ from textual.strip import Strip
 
 from linkflow_console.probes.base import ProbeResult, Status
 from linkflow_console.runbooks import RunbookSection
-from linkflow_console.status import ItemView, Shown
+from linkflow_console.status import NOT_RUN_GLYPH, ItemView, Shown
 from linkflow_console.timefmt import ago, stamp
-from linkflow_console.tui.checklist_tree import SHOWN_STYLES
+from linkflow_console.tui.widgets.checklist_tree import SHOWN_STYLES
 
 RESULT_STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
 RESULT_GLYPHS = {Status.PASS: "✔", Status.WARN: "!", Status.FAIL: "✘", Status.ERROR: "?", Status.SKIPPED: "-"}
@@ -63,7 +63,7 @@ def render_item(view: ItemView, now: datetime, probe_titles: Callable[[str], str
     lines.append(Text(item.text, style="bold"))
     status = Text("Status: ")
     status.append(f"{view.glyph} {SHOWN_WORDS[view.shown]}", style=SHOWN_STYLES[view.shown])
-    if view.failing and view.shown in (Shown.WAIVED, Shown.NA, Shown.DONE):
+    if view.has_probe_trouble and view.shown in (Shown.WAIVED, Shown.NA, Shown.DONE):
         status.append(f"  (probe says {view.probe_status})", style="bold red")
     lines.append(status)
     if manual.done:
@@ -86,7 +86,7 @@ def render_item(view: ItemView, now: datetime, probe_titles: Callable[[str], str
             if probe_id in by_id:
                 lines.append(result_block(by_id[probe_id], now))
             else:
-                lines.append(Text(f"… {probe_id}: not run yet ({probe_titles(probe_id)}); {run_hint}", style="dim"))
+                lines.append(Text(f"{NOT_RUN_GLYPH} {probe_id}: never run ({probe_titles(probe_id)}); {run_hint}", style="dim"))
     if manual.history:
         lines.append(Text(""))
         lines.append(Text("History", style="bold underline"))
@@ -164,8 +164,11 @@ class ItemDetail(ScrollView, can_focus=True):
         index = y + self.scroll_offset.y
         if index >= len(self._lines):
             return Strip.blank(self.size.width, self.rich_style)
-        width = self.scrollable_content_region.width
-        return self._lines[index].crop(self.scroll_offset.x, self.scroll_offset.x + width).extend_cell_length(width, self.rich_style)
+        width, base = self.scrollable_content_region.width, self.rich_style
+        # Lines rendered by rich leave plain text with no style at all; Textual's line filters
+        # (NO_COLOR's monochrome filter) expect every segment to carry one, so the widget's own
+        # style goes under each line, as Textual's RichLog does.
+        return self._lines[index].crop(self.scroll_offset.x, self.scroll_offset.x + width).apply_style(base).extend_cell_length(width, base)
 
     @property
     def plain_text(self) -> str:

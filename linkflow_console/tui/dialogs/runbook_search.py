@@ -1,7 +1,13 @@
-"""Search across all runbooks; choosing a hit jumps to its item."""
+"""Search across all runbooks; choosing a hit jumps to its item.
+
+Runbook text is shown as text (never read as markup: `/ws?[redacted]` stays as written), each hit
+as its title and, indented below it, the matching line (wrapped lines stay under their hit)."""
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.padding import Padding
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +17,12 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from linkflow_console.runbooks import RunbookLibrary
+
+
+def hit_prompt(title: str, file_stem: str, line: str) -> Group:
+    head = Text(title, style="bold", no_wrap=True, overflow="ellipsis")
+    head.append(f"  ({file_stem})", style="dim")
+    return Group(head, Padding(Text(line), (0, 0, 0, 4)))
 
 
 class RunbookSearch(ModalScreen[str | None]):
@@ -36,10 +48,8 @@ class RunbookSearch(ModalScreen[str | None]):
         hits = self.runbooks.search(event.value) if len(event.value.strip()) >= 2 else []
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options(
-            Option(f"{section.title}  [{section.path.stem}]\n  {line}", id=section.anchor) for section, line in hits
-        )
-        self.query_one("#search-count", Label).update(f"{len(hits)} hit(s)" if event.value.strip() else "")
+        options.add_options(Option(hit_prompt(section.title, section.path.stem, line), id=section.anchor) for section, line in hits)
+        self.query_one("#search-count", Label).update(f"{len(hits)} hit(s); ↓ to the list, Enter opens the item" if event.value.strip() else "")
 
     @on(Input.Submitted)
     def first_hit(self) -> None:
@@ -52,7 +62,10 @@ class RunbookSearch(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
     def action_focus_hits(self) -> None:
-        self.query_one(OptionList).focus()
+        options = self.query_one(OptionList)
+        options.focus()
+        if options.option_count and options.highlighted is None:  # Enter works at once
+            options.highlighted = 0
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from linkflow_console.errors import UserError
-from linkflow_console.tui.key_bar import KeyBar
+from linkflow_console.tui.widgets.key_bar import KeyBar
 
 
 class ErrorApp(App[int]):
@@ -26,10 +27,10 @@ class ErrorApp(App[int]):
         with Vertical(id="error-box"):
             yield Static("linkflow-console cannot start", id="error-title")
             if self.error.where:
-                yield Static(f"File: {self.error.where}", id="error-where")
-            yield Static(self.error.message, id="error-message")
+                yield Static(Text(f"File: {self.error.where}"), id="error-where")
+            yield Static(Text(self.error.message), id="error-message")  # file text: never markup
             if self.error.fix:
-                yield Static(f"Fix: {self.error.fix}", id="error-fix")
+                yield Static(Text(f"Fix: {self.error.fix}"), id="error-fix")
             yield Static("Nothing was written. Press q to quit.", id="error-hint")
         yield KeyBar()
 

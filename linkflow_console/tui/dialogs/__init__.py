@@ -1,0 +1,1 @@
+"""Modal dialogs: ask, then dismiss with the answer (the screen records it)."""

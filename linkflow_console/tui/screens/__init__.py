@@ -1,0 +1,1 @@
+"""Screens: one per module, each composing widgets and asking through dialogs."""
