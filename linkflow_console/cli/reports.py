@@ -81,7 +81,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     only = {session.require_item(i) for i in args.only} if args.only else None
     items = [i for i in session.checklist.all_items() if not only or i.id in only]
     started = session.clock()
-    since = _since(args, started)
+    since = _since(args, started, session.profile.get("history_retention_days"))
     results = asyncio.run(run_sweep(session, [p for item in items for p in item.probes]))
     finished = session.clock()
     record.record_results(session.store, results.values())
@@ -118,21 +118,25 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_GATE if failed else EXIT_OK
 
 
-def _since(args: argparse.Namespace, now):
-    """The moment `--since` names (checked before the sweep: bad input costs no probing)."""
+def _since(args: argparse.Namespace, now, retention_days: float):
+    """The moment `--since` names (checked before the sweep: bad input costs no probing), no
+    earlier than the history the profile keeps (`history_retention_days`)."""
     if not getattr(args, "since", None):
         return None
     from linkflow_console.reports.changes import parse_since
+    from linkflow_console.reports.history import retention_cutoff
 
-    return parse_since(args.since, now)
+    return max(parse_since(args.since, now), retention_cutoff(now, retention_days))
 
 
 def _changes(session, since) -> list:
     if since is None:
         return []
     from linkflow_console.reports.changes import changes_since
+    from linkflow_console.reports.history import within_retention
 
-    return changes_since(session.store.events_since(0)[0], since)
+    events = within_retention(session.store.events_since(0)[0], session.clock(), session.profile.get("history_retention_days"))
+    return changes_since(events, since)
 
 
 def cmd_probes(args: argparse.Namespace) -> int:

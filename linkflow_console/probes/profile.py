@@ -30,6 +30,7 @@ SCHEMA: dict[str, Key] = {
     "timeout": Key("float", 5.0, "seconds per probe"),
     "concurrency": Key("int", 8, "probes run at once"),
     "refresh_interval": Key("float", 0.0, "seconds between automatic sweeps in the TUI; 0 = off"),
+    "history_retention_days": Key("int", 30, "days of probe-result history shown and compared (check --since, the detail pane)"),
     "runbooks": Key("path", None, "directory of team runbooks that override the bundled ones"),
     "api.base_url": Key("url", None, "public HTTPS origin of the API"),
     "api.http_url": Key("url", None, "plain HTTP origin; default: base_url with http://"),

@@ -14,6 +14,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "timeout": (0.01, 300),
     "concurrency": (1, 256),
     "refresh_interval": (0, 86400),
+    "history_retention_days": (1, 3650),
     "api.latency_samples": (1, 1000),
     "api.database_port": (1, 65535),
     "api.internal_ports": (1, 65535),

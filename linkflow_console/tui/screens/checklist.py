@@ -156,7 +156,18 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
         assert item is not None
         run_hint = "press r" if self.session.profile.path else "needs --profile"
         self.remember(item.id)
-        detail.show(self.views[item.id], self.runbooks.section_for(item), self.session.clock(), _probe_title, run_hint)
+        now = self.session.clock()
+        history = (lambda: self.probe_history.verdicts(item.probes, now)) if item.probes else None
+        detail.show(self.views[item.id], self.runbooks.section_for(item), now, _probe_title, run_hint, history)
+
+    @property
+    def probe_history(self):
+        """The store's probe-result history, read incrementally (in the detail's render thread)."""
+        if getattr(self, "_probe_history", None) is None:
+            from linkflow_console.reports.history import HistoryCache
+
+            self._probe_history = HistoryCache(self.session.store, self.session.profile.get("history_retention_days"))
+        return self._probe_history
 
     @on(ItemHighlighted)
     def item_highlighted(self, event: ItemHighlighted) -> None:

@@ -16,6 +16,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from linkflow_console.probes.base import ProbeResult, Status
+from linkflow_console.reports.history import Verdict
 from linkflow_console.runbooks import RunbookSection
 from linkflow_console.status import NOT_RUN_GLYPH, ItemView, Shown
 from linkflow_console.timefmt import ago, stamp
@@ -51,6 +52,27 @@ def result_block(result: ProbeResult, now: datetime) -> RenderableType:
         raw.append("; ".join(f"{k}={v}" for k, v in list(result.raw.items())[:12]), style="dim")
         parts.append(raw)
     return Group(*parts)
+
+
+def history_block(verdicts: list[Verdict], now: datetime) -> RenderableType:
+    """Each probe's recent verdicts on one line, newest first: `probe  ✘ fail* 2h ago  ✔ pass 1d ago`
+    (`*`: changed from the verdict before it). Built as Text: probe ids and statuses are never markup."""
+    by_probe: dict[str, list[Verdict]] = {}
+    for verdict in verdicts:
+        by_probe.setdefault(verdict.probe, []).append(verdict)
+    lines: list[RenderableType] = [Text(""), Text.assemble(("Probe history", "bold underline"), ("  (* changed)", "dim"))]
+    for probe, kept in by_probe.items():
+        line = Text(probe, style="bold")
+        for verdict in kept:
+            try:
+                status = Status(verdict.status)
+            except ValueError:
+                status = Status.ERROR
+            line.append("  ")
+            line.append(f"{RESULT_GLYPHS[status]} {verdict.status}" + ("*" if verdict.changed else ""), style=RESULT_STYLES[status])
+            line.append(f" {ago(verdict.at, now)}", style="dim")
+        lines.append(line)
+    return Group(*lines)
 
 
 def render_item(view: ItemView, now: datetime, probe_titles: Callable[[str], str], run_hint: str = "press r") -> RenderableType:
@@ -119,9 +141,13 @@ class ItemDetail(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._generation = 0
         self._rendered_width = 0
+        self._history: Callable[[], list[Verdict]] | None = None
+        self._now: datetime | None = None
 
     def show(self, view: ItemView | None, runbook: RunbookSection | None, now: datetime, probe_titles: Callable[[str], str],
-             run_hint: str = "press r") -> None:
+             run_hint: str = "press r", history: Callable[[], list[Verdict]] | None = None) -> None:
+        """`history`: reads the item's recent probe verdicts (I/O: it is called in the render thread)."""
+        self._history, self._now = (history, now) if view is not None else (None, None)
         self.info = render_item(view, now, probe_titles, run_hint) if view is not None else Text(self.PLACEHOLDER)
         if runbook is not None:
             self.runbook_markdown = runbook.markdown
@@ -134,16 +160,20 @@ class ItemDetail(ScrollView, can_focus=True):
     def render_content(self, top: bool = False) -> None:
         self._generation += 1
         width = max(20, self.scrollable_content_region.width or self.size.width or 80)
-        parts: list[RenderableType] = [self.info]
-        if self.runbook_markdown:
-            from rich.markdown import Markdown
-
-            parts += [Text(""), Markdown(self.runbook_markdown, code_theme="monokai", hyperlinks=False)]
-        self._render_lines(Padding(Group(*parts), (0, 1)), width, self._generation, top)
+        self._render_lines(self.info, self.runbook_markdown, self._history, self._now, width, self._generation, top)
 
     @work(thread=True, exit_on_error=False, group="detail-render")
-    def _render_lines(self, renderable: RenderableType, width: int, generation: int, top: bool) -> None:
-        lines = prerender(renderable, width)
+    def _render_lines(self, info: RenderableType, runbook_markdown: str, history: Callable[[], list[Verdict]] | None,
+                      now: datetime | None, width: int, generation: int, top: bool) -> None:
+        parts: list[RenderableType] = [info]
+        verdicts = history() if history is not None else []
+        if verdicts and now is not None:
+            parts.append(history_block(verdicts, now))
+        if runbook_markdown:
+            from rich.markdown import Markdown
+
+            parts += [Text(""), Markdown(runbook_markdown, code_theme="monokai", hyperlinks=False)]
+        lines = prerender(Padding(Group(*parts), (0, 1)), width)
         self.app.call_from_thread(self._show_lines, lines, width, generation, top)
 
     def _show_lines(self, lines: list[Strip], width: int, generation: int, top: bool) -> None:
