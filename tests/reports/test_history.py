@@ -48,3 +48,13 @@ def test_the_cache_reads_new_sweeps_and_forgets_what_left_the_retention(state_pa
     assert [(v.status, v.changed) for v in cache.verdicts(["a"], FROZEN)] == [("fail", True), ("pass", False)]
     later = FROZEN + timedelta(hours=20)  # the first sweep is now 50 h old: outside 2 days
     assert [(v.status, v.changed) for v in cache.verdicts(["a"], later)] == [("fail", False)]
+
+
+def test_check_since_reaches_back_no_further_than_the_retention():
+    import argparse
+
+    from linkflow_console.cli.reports import _since
+
+    assert _since(argparse.Namespace(since="90d"), FROZEN, 30) == FROZEN - timedelta(days=30)
+    assert _since(argparse.Namespace(since="24h"), FROZEN, 30) == FROZEN - timedelta(hours=24)
+    assert _since(argparse.Namespace(since=None), FROZEN, 30) is None
