@@ -23,7 +23,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     session = open_session(args)
     where = f"environment {session.environment}, state {session.store.location}\n"
-    (sys.stderr if _for_scripts() or args.format == "json" else sys.stdout).write(where)  # piped output stays the data alone
+    if not _for_scripts() and args.format != "json":  # piped text and JSON carry environment and state themselves
+        sys.stdout.write(where)
     what = (session.checklist, session.views(), session.environment, session.store.location)
     if args.format == "json":
         sys.stdout.write(plain.status_json(*what))

@@ -47,7 +47,8 @@ def test_the_cli_names_the_command_and_state_copy_carries_the_work_once() -> Non
     status = run_cli("status", "--env", "tiny")
     assert status.returncode == 0
     assert "state copy --from-env default --env tiny" in status.stderr and "state copy" not in status.stdout
-    assert "environment tiny, state " in status.stderr  # piped: the header line goes to stderr
+    assert "# environment\ttiny" in status.stdout  # piped: the data names its environment and state once
+    assert "environment tiny, state " not in status.stderr
 
     copied = run_cli("state", "copy", "--from-env", "default", "--env", "tiny", "--operator", "carol")
     assert copied.returncode == 0, copied.stderr
