@@ -25,16 +25,21 @@ def _read() -> dict[str, dict[str, str]]:
     return data if isinstance(data, dict) else {}
 
 
-def last_item(state_path: Path) -> str | None:
-    entry = _read().get(str(state_path.resolve()))
+def _key(location: str) -> str:
+    """A state file by its real path; a team store by its URL (shown without a password)."""
+    return location if "://" in location else str(Path(location).resolve())
+
+
+def last_item(location: str) -> str | None:
+    entry = _read().get(_key(location))
     item = entry.get("item") if isinstance(entry, dict) else None
     return item if isinstance(item, str) else None
 
 
-def remember_item(state_path: Path, item_id: str) -> None:
+def remember_item(location: str, item_id: str) -> None:
     """Best effort (a read-only data directory only costs the memory): write a temporary file, then replace."""
     data = _read()
-    key = str(state_path.resolve())
+    key = _key(location)
     data.pop(key, None)
     data[key] = {"item": item_id}
     data = dict(list(data.items())[-KEPT:])

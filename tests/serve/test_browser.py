@@ -95,8 +95,14 @@ async def test_an_operators_tick_is_recorded_under_the_operators_name(browser, s
     with serving(state) as served:
         page = await open_console(browser, f"{served.url}?token={OPERATOR_TOKEN}")
         assert "alice" in await screen_text(page)
-        await page.keyboard.press("x")
-        for _ in range(100):
+        await page.keyboard.press("x")  # the first item is a blocker: the tick asks for its evidence
+        for _ in range(300):
+            if "Evidence" in await screen_text(page):
+                break
+            await asyncio.sleep(0.1)
+        await page.keyboard.type("runbook check done")
+        await page.keyboard.press("Enter")
+        for _ in range(300):
             if 'done = true' in state.read_text():
                 break
             await asyncio.sleep(0.1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -92,7 +93,7 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
 
     def title_text(self) -> str:
         # the file's name fits at 80 columns; `status` prints its whole path
-        return f"{self.session.checklist.title} — env {self.session.environment} ({self.session.store.path.name}) — {self.session.operator}"
+        return f"{self.session.checklist.title} — env {self.session.environment} ({_short_location(self.session.store.location)}) — {self.session.operator}"
 
     def on_mount(self) -> None:
         self.update_progress()
@@ -182,14 +183,14 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
         """Open on the item the console was on last time, else the first one, so the detail pane
         shows something real (unless a jump won)."""
         tree = self.query_one("#tree", ChecklistTree)
-        remembered = ui_memory.last_item(self.session.store.path)
+        remembered = ui_memory.last_item(self.session.store.location)
         first = remembered if remembered in self.session.checklist else next((i.id for i in self.session.checklist.items()), None)
         if first is not None and tree.cursor_node is None and not self._jump_requested:
             tree.select_item(first)
 
     @work(thread=True, exclusive=True, group="ui-memory", exit_on_error=False)
     def remember(self, item_id: str) -> None:
-        ui_memory.remember_item(self.session.store.path, item_id)
+        ui_memory.remember_item(self.session.store.location, item_id)
 
     def select_item(self, item_id: str) -> None:
         self._jump_requested = True
@@ -392,3 +393,8 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
 def _probe_title(probe_id: str) -> str:
     spec = PROBES.get(probe_id)
     return spec.title if spec else probe_id
+
+
+def _short_location(location: str) -> str:
+    """The state file's name, or a team store's URL (already without its password)."""
+    return location if "://" in location else Path(location).name

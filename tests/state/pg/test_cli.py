@@ -137,7 +137,7 @@ def test_every_kind_of_command_works_on_the_store(url: str, team_pg: PgServer, d
     again = run_cli("launch", "start", "--at", "2026-11-26T10:00Z", *base)
     assert again.returncode == 2 and "already started" in again.stderr  # refused: nothing stored
     status = run_cli("launch", "status", *base)
-    assert status.returncode == 0, status.stderr
+    assert status.returncode == 1, status.stderr  # NO-GO: blockers still open
     kinds = [k for (k,) in team_pg.sql("SELECT kind FROM linkflow_console.events ORDER BY seq", database=database)]
     assert kinds == ["na", "clear-na", "waive", "unwaive", "untick", "launch-start", "log", "decision"]
     exported = run_cli("export", "--format", "markdown", *base)
