@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from textual.widgets import Label
 
 from linkflow_console.probes.base import ProbeResult
 from linkflow_console.probes.catalog import PROBES
+from linkflow_console.reports.history import HistoryCache
 from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
 from linkflow_console.state import record
@@ -161,14 +163,10 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
         history = (lambda: self.probe_history.verdicts(item.probes, now)) if item.probes else None
         detail.show(self.views[item.id], self.runbooks.section_for(item), now, _probe_title, run_hint, history)
 
-    @property
-    def probe_history(self):
+    @cached_property
+    def probe_history(self) -> HistoryCache:
         """The store's probe-result history, read incrementally (in the detail's render thread)."""
-        if getattr(self, "_probe_history", None) is None:
-            from linkflow_console.reports.history import HistoryCache
-
-            self._probe_history = HistoryCache(self.session.store, self.session.profile.get("history_retention_days"))
-        return self._probe_history
+        return HistoryCache(self.session.store, self.session.profile.get("history_retention_days"))
 
     @on(ItemHighlighted)
     def item_highlighted(self, event: ItemHighlighted) -> None:
