@@ -47,7 +47,7 @@ def key_sections(app, first: str) -> list[tuple[str, list[tuple[str, str]]]]:
     from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
 
     tree_keys = [b for b in ChecklistTree.BINDINGS if isinstance(b, Binding) and b.action.endswith("_all")]  # moves are in MOVING
-    checklist = MOVING + binding_rows(app, tree_keys) + binding_rows(app, ChecklistScreen.BINDINGS)
+    checklist = MOVING + binding_rows(app, tree_keys + list(ChecklistScreen.BINDINGS))  # one row per action: both bind + and -
     sections = [
         ("Checklist", checklist),
         ("Launch day (l)", binding_rows(app, LaunchScreen.BINDINGS)),
