@@ -3,7 +3,6 @@ The CLI and the TUI sit on top of this module; it sits on top of the core."""
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from linkflow_console.timefmt import utc_now
 
 def default_operator() -> str:
     try:
+        import getpass  # only when no --operator or environment names the operator
+
         return getpass.getuser()
     except Exception:  # no passwd entry (containers): fall back to the environment
         return os.environ.get("USER") or "operator"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from linkflow_console.cli.common import Parser, common_options, parse_date
 from linkflow_console.cli.items import cmd_import, cmd_na, cmd_note, cmd_tick, cmd_untick, cmd_unwaive, cmd_waive
 from linkflow_console.cli.reports import cmd_check, cmd_export, cmd_list, cmd_probes, cmd_runbook, cmd_status
+from linkflow_console.collector import startup_finished
 from linkflow_console.errors import UserError
 from linkflow_console.exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from linkflow_console.text import one_line_arg, safe_text, user_text_arg
@@ -94,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", cmd_tui)
+    if func is not cmd_tui:  # the console says so itself, after its first frame
+        startup_finished()
     try:
         code = func(args)
         _say_unshared()

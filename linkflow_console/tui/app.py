@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 
+from linkflow_console.collector import startup_finished
 from linkflow_console.errors import UserError
 from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
 from linkflow_console.tui.carry_over import CARRY_OVER_BINDING, CarryOverOffer
+
+if TYPE_CHECKING:
+    import argparse
 
 
 CHECKLIST_MODE = "checklist"
@@ -40,6 +44,11 @@ class LinkflowConsole(CarryOverOffer, App[int]):
         self.add_mode(LAUNCH_MODE, self._launch_screen)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._started)
+
+    def _started(self) -> None:
+        """After the first frame: nothing here may delay what the user sees first."""
+        startup_finished()
         self.offer_carry_over()
         from linkflow_console.tui.team_watch import start_team_watch
 

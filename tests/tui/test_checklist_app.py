@@ -59,7 +59,7 @@ async def test_tick_updates_tree_progress_and_file(app, state_path):
         store = StateStore(state_path, "production", "test")
         assert await settle(pilot, lambda: state_path.exists() and store.load().item(ITEM).done)
         assert await settle(pilot, lambda: label_of(screen, ITEM).startswith("✓"))
-        assert "Overall 1/121" in str(screen.query_one("#overall-label").render())
+        assert "Overall 1/121" in screen.query_one("#header").progress_line
         assert "Infrastructure  1/16" in str(screen.query_one(ChecklistTree).section_nodes["infrastructure"].label)
         assert store.load().item(ITEM).by == "alice"
         await pilot.press("x")  # untick
@@ -122,7 +122,7 @@ async def test_text_and_status_filters(app, state_path):
         await pilot.pause()
         assert tree.item_nodes == {}
         assert await settle(pilot, lambda: "Select an item" in screen.query_one(ItemDetail).plain_text)
-        assert "filter: failing" in str(screen.query_one("#overall-label").render())
+        assert "filter: failing" in screen.query_one("#header").progress_line
 
 
 async def test_rebuilds_faster_than_the_tree_handles_its_events_never_crash(app):
@@ -187,7 +187,7 @@ async def test_a_second_console_sees_the_other_ones_changes(app, state_path):
         screen = pilot.app.screen
         state_record.tick(other, ITEM, "bob", "from the other console")
         assert await settle(pilot, lambda: label_of(screen, ITEM).startswith("✓"))
-        assert "Overall 1/121" in str(screen.query_one("#overall-label").render())
+        assert "Overall 1/121" in screen.query_one("#header").progress_line
         # and this console's own change lands in the same file without losing bob's
         await select(pilot, "security.network.cors")
         await pilot.press("x")

@@ -98,7 +98,7 @@ async def test_next_failing_and_next_blocker(state_path):
         assert tree.current_item_id() == "security.network.tls-min-version"
         await pilot.press("B")
         assert tree.current_item_id() == "security.network.https-redirect"
-        assert "✘ 1 failing  ? 1 could not tell" in str(app.screen.query_one("#overall-label").render())
+        assert "✘ 1 failing  ? 1 could not tell" in app.screen.query_one("#header").progress_line
 
 
 async def test_the_filter_applies_as_you_type_and_the_header_shows_it(app):
@@ -108,10 +108,10 @@ async def test_the_filter_applies_as_you_type_and_the_header_shows_it(app):
         assert await settle(pilot, lambda: tree.text_filter == "maxmem")  # no Enter needed
         await pilot.press("f")  # the Input has focus: f is typed, not the status filter
         assert await settle(pilot, lambda: tree.text_filter == "maxmemf")
-        header = str(app.screen.query_one("#overall-label").render())
+        header = app.screen.query_one("#header").progress_line
         assert "filter: 'maxmemf'" in header
         await pilot.press("escape")
-        assert await settle(pilot, lambda: tree.text_filter == "" and "filter" not in str(app.screen.query_one("#overall-label").render()))
+        assert await settle(pilot, lambda: tree.text_filter == "" and "filter" not in app.screen.query_one("#header").progress_line)
 
 
 async def test_the_cursor_stays_on_the_item_after_zoom_collapse_expand_and_filter(app):

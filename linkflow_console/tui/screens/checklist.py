@@ -5,19 +5,17 @@ from __future__ import annotations
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Label
 
 from linkflow_console.probes.base import ProbeResult
 from linkflow_console.probes.catalog import PROBES
-from linkflow_console.reports.history import HistoryCache
 from linkflow_console.runbooks import RunbookLibrary
 from linkflow_console.session import Session
 from linkflow_console.state import record
@@ -30,6 +28,10 @@ from linkflow_console.tui.probe_sweep import ProbeSweep
 from linkflow_console.tui.state_sync import StateSync
 from linkflow_console.tui.messages import ItemHighlighted, StateChanged
 from linkflow_console.tui.widgets.key_bar import KeyBar
+from linkflow_console.tui.widgets.screen_header import ScreenHeader
+
+if TYPE_CHECKING:
+    from linkflow_console.reports.history import HistoryCache
 
 STATUS_FILTERS = list(FILTERS)  # all, open, done, waived, failing, could not tell
 DISK_POLL_SECONDS = 1.5
@@ -83,14 +85,11 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        # Plain labels rather than Header and ProgressBar: the console opens faster
-        yield Label(Text(self.title_text()), id="title-bar")  # names from files: text, never markup
-        with Horizontal(id="progress-row"):
-            yield Label("", id="overall-label")
-            yield Label("", id="sweep-label")
-        with Horizontal(id="body"):
-            yield ChecklistTree(self.session.checklist, self.views, id="tree")
-            yield ItemDetail(id="detail")
+        # Header and key bar are docked; tree and detail sit side by side in the screen itself
+        # (no container: each widget costs the first frame)
+        yield ScreenHeader(self.title_text(), id="header")
+        yield ChecklistTree(self.session.checklist, self.views, id="tree")
+        yield ItemDetail(id="detail")
         yield KeyBar()
 
     def title_text(self) -> str:
@@ -135,12 +134,11 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
         if tree.status_filter != "all" or tree.text_filter:  # typed text is shown as typed, never as markup
             shown = " + ".join(part for part in (tree.status_filter if tree.status_filter != "all" else "", repr(tree.text_filter) if tree.text_filter else "") if part)
             text.append(f"  filter: {shown}", style="bold")
-        self.query_one("#overall-label", Label).update(text)
+        self.query_one(ScreenHeader).show_progress(text)
 
     def update_sweep_label(self) -> None:
         from linkflow_console.tui.team_watch import team_notice
 
-        label = self.query_one("#sweep-label", Label)
         results = self.session.store.state.results
         if self.sweeping:
             text = f"probing… {len(self.pending)} left"
@@ -148,7 +146,7 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
             text = "no probe results yet (R)" if self.session.profile.path else "offline: no --profile"
         else:
             text = f"probes {ago(max(r.started_at for r in results.values()), self.session.clock())}"
-        label.update(team_notice(self.session.store, text))
+        self.query_one(ScreenHeader).show_sweep(team_notice(self.session.store, text))
 
     def show_selected(self) -> None:
         detail = self.query_one("#detail", ItemDetail)
@@ -166,6 +164,7 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
     @cached_property
     def probe_history(self) -> HistoryCache:
         """The store's probe-result history, read incrementally (in the detail's render thread)."""
+        from linkflow_console.reports.history import HistoryCache  # after the first frame
         return HistoryCache(self.session.store, self.session.profile.get("history_retention_days"))
 
     @on(ItemHighlighted)

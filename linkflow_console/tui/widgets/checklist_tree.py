@@ -115,11 +115,13 @@ class ChecklistTree(Tree[NodeData]):
         for index, section in enumerate(self.checklist.sections):
             if filtering and not any(items for _, items in self.section_items(section)):
                 continue
-            node = self.root.add(section_label(section, self.views), data=("section", section.id), allow_expand=True)
+            filled_now = not self.lazy or filtering or index == 0
+            # Opened as it is added: expand() would post a NodeExpanded per section to the
+            # opening screen, whose handler has nothing left to fill.
+            node = self.root.add(section_label(section, self.views), data=("section", section.id), expand=filled_now)
             self.section_nodes[section.id] = node
-            if not self.lazy or filtering or index == 0:
+            if filled_now:
                 self.fill(section.id)
-                node.expand()
 
     def fill(self, section_id: str) -> None:
         if section_id in self._filled:
@@ -190,7 +192,8 @@ class ChecklistTree(Tree[NodeData]):
             return False
         parent = node.parent
         while parent is not None:
-            parent.expand()
+            if not parent.is_expanded:  # each expand() costs a message and a rebuild of the lines
+                parent.expand()
             parent = parent.parent
         # Expanding invalidates the line cache; rebuild it now so the cursor lands at once
         # (waiting for a refresh left the cursor unset for a moment on a busy machine).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 import io
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -16,11 +17,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from linkflow_console.probes.base import ProbeResult, Status
-from linkflow_console.reports.history import Verdict
 from linkflow_console.runbooks import RunbookSection
 from linkflow_console.status import NOT_RUN_GLYPH, ItemView, Shown
 from linkflow_console.timefmt import ago, stamp
 from linkflow_console.tui.widgets.checklist_tree import SHOWN_STYLES
+
+if TYPE_CHECKING:
+    from linkflow_console.reports.history import Verdict  # loaded with the first item's history
 
 RESULT_STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
 RESULT_GLYPHS = {Status.PASS: "✔", Status.WARN: "!", Status.FAIL: "✘", Status.ERROR: "?", Status.SKIPPED: "-"}

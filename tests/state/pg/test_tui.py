@@ -37,7 +37,7 @@ def label_of(screen: ChecklistScreen, item_id: str) -> str:
 
 
 def sweep_label(screen: ChecklistScreen) -> str:
-    return str(screen.query_one("#sweep-label").render())
+    return screen.query_one("#header").sweep
 
 
 async def test_a_change_from_another_console_repaints_the_tree(url: str, team_pg: PgServer, database: str):
@@ -52,7 +52,7 @@ async def test_a_change_from_another_console_repaints_the_tree(url: str, team_pg
         done = await asyncio.to_thread(run_cli, "tick", THEIRS, "--state", url, "--env", "test", "--operator", "bob")
         assert done.returncode == 0, done.stderr
         assert await settle(pilot, lambda: label_of(screen, THEIRS).startswith("✓"), tries=300)
-        assert "Overall 2/121" in str(screen.query_one("#overall-label").render())
+        assert "Overall 2/121" in screen.query_one("#header").progress_line
         assert "team store offline" not in sweep_label(screen)
 
 
