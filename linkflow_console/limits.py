@@ -5,6 +5,7 @@ and exit 2, never a RecursionError, a frozen console or an exhausted machine."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ MAX_BYTES = {
     "state": 64 * MIB,
     "env file": 4 * MIB,
     "runbook": 8 * MIB,
+    "OpenAPI document": 16 * MIB,  # as much as the HTTP probes read of an answer
 }
 DEFAULT_MAX_BYTES = 16 * MIB
 MAX_AUDIT_LINE = 1 * MIB
@@ -40,6 +42,22 @@ def read_bounded(path: Path, what: str) -> bytes:
     limit = max_bytes(what)
     with open(path, "rb") as handle:
         return handle.read(limit + 1)
+
+
+def read_regular_bounded(path: Path, what: str) -> bytes:
+    """A probe's input file (an env file, an OpenAPI document): a regular file only, since opening
+    a pipe blocks until a writer comes, in a thread the sweep's timeout cannot stop; at most the
+    limit for `what`. OSError (FileNotFoundError, ...) as open() raises it; ValueError when the
+    path is not a regular file or is too large, its message saying which."""
+    import stat
+
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is not a regular file (a device, a pipe or a directory)")
+    blob = read_bounded(path, what)
+    if len(blob) > max_bytes(what):
+        raise ValueError(f"{path} is too large for an {what} ({info.st_size / MIB:.1f} MiB; the limit is {max_bytes(what) // MIB} MiB)")
+    return blob
 
 
 def depth_of(data: Any) -> int:

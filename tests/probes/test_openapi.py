@@ -170,3 +170,18 @@ async def test_unresolvable_reference_is_error_not_a_crash(tmp_path: Path) -> No
     result = await run("openapi.yaml", tmp_path)
     assert result.status is Status.ERROR, result.summary
     assert "unexpectedly" not in result.summary
+
+
+async def test_a_pipe_or_an_oversized_document_is_error_never_a_hang(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "openapi.yaml")
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.ERROR
+    assert "not a regular file" in result.summary
+    (tmp_path / "openapi.yaml").unlink()
+    with (tmp_path / "openapi.yaml").open("wb") as handle:
+        handle.truncate(17 * 1024 * 1024)  # sparse: 17 MiB of zeros without writing them
+    result = await run("openapi.yaml", tmp_path)
+    assert result.status is Status.ERROR
+    assert "too large for an OpenAPI document" in result.summary

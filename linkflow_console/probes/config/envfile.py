@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from linkflow_console.limits import read_regular_bounded
 from linkflow_console.probes.base import ProbeError
 
 # Other names some LinkFlow deploy files use for the variables the code reads.
@@ -116,11 +117,14 @@ def read_env_file(path: str) -> EnvFile:
         cached = _PARSED.get(path)
         if cached and cached[0] == version:
             return cached[1]
-        text = Path(path).read_text(encoding="utf-8-sig")  # an editor's BOM is not part of the first name
+        blob = read_regular_bounded(Path(path), "env file")
+        text = blob.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")  # a BOM is not part of the first name
     except FileNotFoundError:
         raise ProbeError(f"env file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProbeError(f"cannot read env file {path}: {exc}") from None
+    except ValueError as exc:  # a pipe or device, or too large
+        raise ProbeError(f"env file not read: {exc}") from None
     env = parse_env(text, path)
     _PARSED[path] = (version, env)
     return env

@@ -214,3 +214,24 @@ async def test_secret_given_as_a_reference_defined_in_the_file_is_judged(tmp_pat
     key = await run("config.encryption-key", tmp_path)
     assert key.status is Status.PASS, key.summary
     assert ENCRYPTION_KEY not in json.dumps(key.to_dict()) and STRONG_JWT not in json.dumps(result.to_dict())
+
+
+async def test_a_pipe_or_an_oversized_env_file_is_error_never_a_hang(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "production.env")  # opening it would block until a writer came
+    result = await run("config.app-environment", tmp_path)
+    assert result.status is Status.ERROR
+    assert "not a regular file" in result.summary
+    (tmp_path / "production.env").unlink()
+    (tmp_path / "production.env").write_text("APP_ENVIRONMENT=production\n" + "# padding\n" * 500_000)  # ~5 MiB
+    result = await run("config.app-environment", tmp_path)
+    assert result.status is Status.ERROR
+    assert "too large for an env file" in result.summary
+
+
+async def test_windows_line_endings_and_a_bom_read_as_usual(tmp_path: Path) -> None:
+    (tmp_path / "production.env").write_bytes("\ufeffAPP_ENVIRONMENT=production\r\nAPP_DEBUG=false\r\n".encode())
+    result = await run("config.app-environment", tmp_path)
+    assert result.status is Status.PASS, result.summary
+    assert evidence_line(result, "APP_ENVIRONMENT").actual == "production"
