@@ -191,7 +191,7 @@ class ChecklistTree(Tree[NodeData]):
         if node is None:
             return False
         parent = node.parent
-        while parent is not None:
+        while parent is not None and not parent.is_root:  # the hidden root's state shows nothing
             if not parent.is_expanded:  # each expand() costs a message and a rebuild of the lines
                 parent.expand()
             parent = parent.parent
