@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
@@ -141,6 +142,12 @@ class ChecklistTree(Tree[NodeData]):
                 else:
                     node = sub_node.add_leaf(item_label(self.views[item.id]), data=("item", item.id))
                 self.item_nodes[item.id] = node
+
+    def get_label_width(self, node: TreeNode[NodeData]) -> int:
+        """What Tree's render_label would measure, without building the styled label: Tree measures
+        every line at each rebuild of its lines (five times while the console opens)."""
+        icon = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE) if node.allow_expand else ""
+        return cell_len(icon) + node.label.cell_len
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
         kind, node_id = event.node.data or ("", "")
