@@ -39,11 +39,16 @@ class LinkflowConsole(CarryOverOffer, App[int]):
         super().__init__()
         self.session = session
         self.runbooks = RunbookLibrary(session.runbooks_dir)
-        # Both are named modes: Textual cannot switch back to its unnamed default mode.
-        self.add_mode(CHECKLIST_MODE, self._checklist_screen)
         self.add_mode(LAUNCH_MODE, self._launch_screen)
+        # The checklist opens as Textual's default screen (get_default_screen): the first screen of
+        # a named mode costs two full re-parses of every CSS rule before the first frame. It is
+        # named once mounted, so launch day can switch back to it (the existing stack is reused).
+
+    def get_default_screen(self):
+        return self._checklist_screen()
 
     def on_mount(self) -> None:
+        self.add_mode(CHECKLIST_MODE, self._checklist_screen)
         self.call_after_refresh(self._started)
 
     def _started(self) -> None:

@@ -33,6 +33,9 @@ def keys_on_item(*keys: str, item: str = ITEM):
     async def run_before(pilot) -> None:
         screen = pilot.app.screen
         assert await settle(pilot, lambda: bool(screen.query("#tree")))
+        tree = screen.query_one("#tree")
+        # opened, laid out and on its first item, as the console is when a person jumps
+        assert await settle(pilot, lambda: tree.cursor_node is not None and tree.size.height > 0)
         screen.select_item(item)
         detail = screen.query_one(ItemDetail)
         assert await settle(pilot, lambda: item in detail.plain_text and "Why it matters" in detail.plain_text)

@@ -10,6 +10,7 @@ from linkflow_console.state import record as state_record
 from linkflow_console.probes.base import Evidence, ProbeResult, Status
 from linkflow_console.state import StateStore
 from linkflow_console.tui.screens.checklist import ChecklistScreen
+from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
 from linkflow_console.tui.widgets.item_detail import ItemDetail
 from tests.tui.conftest import make_app, settle
 
@@ -41,6 +42,9 @@ def at_item(item_id: str):
         screen = pilot.app.screen
         assert isinstance(screen, ChecklistScreen)
         assert await settle(pilot, lambda: bool(screen.query(ItemDetail)))  # run_before can precede mounting
+        tree = screen.query_one(ChecklistTree)
+        # opened, laid out and on its first item, as the console is when a person jumps
+        assert await settle(pilot, lambda: tree.cursor_node is not None and tree.size.height > 0)
         screen.select_item(item_id)
         detail = screen.query_one(ItemDetail)
         text = screen.session.checklist.get(item_id).text
