@@ -31,8 +31,7 @@ def _cells(strip, start: int, end: int) -> list[tuple[str, object]]:
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
 async def test_what_the_first_frame_shows_stays_put(state_path, size):
-    app = make_app(state_path)
-    app.__class__ = FirstFrameKept
+    app = FirstFrameKept(make_app(state_path).session)  # the test's session: frozen clock, test env
     async with app.run_test(size=size) as pilot:
         await workers_done(pilot)
         first = app.first_frame
