@@ -69,7 +69,7 @@ def required_text(value: str, name: str, fix: str) -> str:
 def read_text_file(path: Path, what: str, error: type[UserError], flag: str, encoding: str = "utf-8") -> str:
     """The text of a file the user named (`what`: "checklist"); each way it cannot be read
     becomes `error` saying what to pass with `flag` instead."""
-    from linkflow_console.limits import max_bytes, read_bounded, too_large
+    from linkflow_console.limits import decoded_text, max_bytes, read_bounded, too_large
 
     try:
         blob = read_bounded(path, what)
@@ -78,7 +78,7 @@ def read_text_file(path: Path, what: str, error: type[UserError], flag: str, enc
                         fix=f"pass the {what} file itself with {flag}, not a larger file or a device")
         if b"\0" in blob:
             raise error(f"{what} is a binary file, not text", path=path, fix=f"pass the {what} TOML/text file with {flag}")
-        return blob.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+        return decoded_text(blob, encoding)
     except FileNotFoundError:
         raise error(f"{what} file not found", path=path, fix=f"pass an existing file with {flag}") from None
     except IsADirectoryError:

@@ -44,11 +44,17 @@ def read_bounded(path: Path, what: str) -> bytes:
         return handle.read(limit + 1)
 
 
-def read_regular_bounded(path: Path, what: str) -> bytes:
-    """A probe's input file (an env file, an OpenAPI document): a regular file only, since opening
-    a pipe blocks until a writer comes, in a thread the sweep's timeout cannot stop; at most the
-    limit for `what`. OSError (FileNotFoundError, ...) as open() raises it; ValueError when the
-    path is not a regular file or is too large, its message saying which."""
+def decoded_text(blob: bytes, encoding: str = "utf-8") -> str:
+    """A file's bytes as text mode reads them: decoded, line endings as `\n`."""
+    return blob.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_regular_text(path: Path, what: str, encoding: str = "utf-8") -> str:
+    """A probe's input file (an env file, an OpenAPI document) as text: a regular file only, since
+    opening a pipe blocks until a writer comes, in a thread the sweep's timeout cannot stop; at
+    most the limit for `what`. OSError (FileNotFoundError, ...) as open() raises it,
+    UnicodeDecodeError for bytes that are not `encoding`; ValueError when the path is not a
+    regular file or is too large, its message saying which."""
     import stat
 
     info = os.stat(path)
@@ -57,7 +63,7 @@ def read_regular_bounded(path: Path, what: str) -> bytes:
     blob = read_bounded(path, what)
     if len(blob) > max_bytes(what):
         raise ValueError(f"{path} is too large for an {what} ({info.st_size / MIB:.1f} MiB; the limit is {max_bytes(what) // MIB} MiB)")
-    return blob
+    return decoded_text(blob, encoding)
 
 
 def depth_of(data: Any) -> int:

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from linkflow_console.limits import read_regular_bounded
+from linkflow_console.limits import read_regular_text
 from linkflow_console.probes.base import Evidence, Outcome, ProbeError, Status, outcome, probe
 from linkflow_console.probes.context import ProbeContext
 from linkflow_console.probes.http import MAX_BODY_BYTES, fetch, response_raw, snippet, truncated
@@ -24,8 +24,7 @@ async def load_document(ctx: ProbeContext, location: str) -> tuple[str, str, dic
         return response.text, location, response_raw(response)
     path = Path(location)
     try:
-        blob = await asyncio.to_thread(read_regular_bounded, path, "OpenAPI document")
-        text = blob.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+        text = await asyncio.to_thread(read_regular_text, path, "OpenAPI document")
     except FileNotFoundError:
         raise ProbeError(f"OpenAPI document not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from linkflow_console.errors import StateError
-from linkflow_console.limits import MAX_DEPTH, depth_of, max_bytes, read_bounded, too_large
+from linkflow_console.limits import MAX_DEPTH, decoded_text, depth_of, max_bytes, read_bounded, too_large
 
 KNOWN_SCHEMAS = (1,)
 _FIX = "correct it by hand (the file is plain TOML), or move the file away to start afresh; nothing was written"
@@ -21,7 +21,7 @@ def read_state_text(path: Path) -> str:
     blob = read_bounded(path, "state")
     if len(blob) > max_bytes("state"):
         raise StateError(too_large("state", len(blob)), path=path, fix="pass the state file itself with --state")
-    return blob.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    return decoded_text(blob)
 
 
 def loads_state(text: str, path: Path) -> dict[str, Any]:

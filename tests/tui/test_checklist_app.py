@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from textual.widgets import Tree
+
 from linkflow_console.state import record as state_record
 from linkflow_console.state import StateStore
 from linkflow_console.tui.screens.checklist import ChecklistScreen
 from linkflow_console.tui.widgets.checklist_tree import ChecklistTree
 from linkflow_console.tui.widgets.item_detail import ItemDetail
-from linkflow_console.tui.messages import ItemHighlighted
 from tests.tui.conftest import make_app, settle, workers_done
 
 ITEM = "infrastructure.redis.memory-limits"
@@ -235,15 +236,16 @@ async def test_a_crash_in_the_ui_goes_to_the_crash_log_not_the_terminal(app, cap
 
 async def test_a_late_highlight_from_before_a_filter_change_leaves_no_stale_detail(app, state_path):
     """Keys that come in one read ("ffff") rebuild the tree four times before the tree hands on its
-    highlight messages, so one naming an item of an earlier rebuild reaches the screen after the
+    highlight messages, so one for a node of an earlier rebuild is handled after the
     last rebuild emptied the tree. The detail must not then describe an item no longer shown."""
     async with app.run_test(size=(80, 24)) as pilot:
         screen = pilot.app.screen
         tree = screen.query_one(ChecklistTree)
         detail = screen.query_one(ItemDetail)
         assert await settle(pilot, lambda: "security.auth.jwt-secret" in detail.plain_text)
+        earlier_node = tree.item_nodes["security.auth.jwt-secret"]
         await pilot.press("f", "f", "f", "f")  # open, done, waived, failing: nothing shown
         assert tree.item_nodes == {}
-        screen.post_message(ItemHighlighted("security.auth.jwt-secret"))  # the late one
+        tree.post_message(Tree.NodeHighlighted(earlier_node))  # the late one, from an earlier rebuild
         await pilot.pause(0.3)  # past the detail's settle delay
         assert "Select an item" in detail.plain_text

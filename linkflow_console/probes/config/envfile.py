@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linkflow_console.limits import read_regular_bounded
+from linkflow_console.limits import read_regular_text
 from linkflow_console.probes.base import ProbeError
 
 # Other names some LinkFlow deploy files use for the variables the code reads.
@@ -117,8 +117,7 @@ def read_env_file(path: str) -> EnvFile:
         cached = _PARSED.get(path)
         if cached and cached[0] == version:
             return cached[1]
-        blob = read_regular_bounded(Path(path), "env file")
-        text = blob.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")  # a BOM is not part of the first name
+        text = read_regular_text(Path(path), "env file", "utf-8-sig")  # a BOM is not part of the first name
     except FileNotFoundError:
         raise ProbeError(f"env file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:

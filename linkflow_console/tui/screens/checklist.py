@@ -171,9 +171,7 @@ class ChecklistScreen(ProbeSweep, StateSync, Screen):
     def item_highlighted(self, event: ItemHighlighted) -> None:
         # The tree repaints the cursor first; the detail follows once the cursor rests a moment,
         # so a held arrow key never waits for detail renders it would throw away.
-        # a late one may name an item a later rebuild dropped (filter keys in one read): not shown
-        shown = self.query_one("#tree", ChecklistTree).item_nodes
-        self.selected = event.item_id if event.item_id in shown else None
+        self.selected = event.item_id
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DELAY_SECONDS, self.show_selected)

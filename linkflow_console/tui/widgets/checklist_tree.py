@@ -149,10 +149,16 @@ class ChecklistTree(Tree[NodeData]):
         icon = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE) if node.allow_expand else ""
         return cell_len(icon) + node.label.cell_len
 
+    def built_now(self, node: TreeNode[NodeData]) -> bool:
+        """False for a node a later rebuild (a filter change) has replaced: its events can still
+        arrive, e.g. after filter keys that came in one read rebuilt the tree several times."""
+        kind, node_id = node.data or ("", "")
+        nodes = self.item_nodes if kind == "item" else self.section_nodes if kind == "section" else None
+        return nodes is None or nodes.get(node_id) is node
+
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
         kind, node_id = event.node.data or ("", "")
-        # The event may come from a node a later rebuild (a filter change) has already replaced.
-        if kind == "section" and self.section_nodes.get(node_id) is event.node:
+        if kind == "section" and self.built_now(event.node):
             self.fill(node_id)
 
     # -- updating -----------------------------------------------------------------------
@@ -216,6 +222,8 @@ class ChecklistTree(Tree[NodeData]):
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
         event.stop()
+        if not self.built_now(event.node):  # the detail never describes an item no longer listed
+            return
         kind, node_id = event.node.data or ("", "")
         if kind == "item":
             self.selected_item = node_id
